@@ -1,0 +1,60 @@
+package dev.noexcuses.common.config;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads the platform's configuration, one layer over the next (first wins):
+ * {@code --set key=value} overrides, JVM system properties, {@code CONFIG_FORCE_*} environment
+ * variables, the user's {@code platform.conf}, and every module's {@code reference.conf}.
+ */
+public final class PlatformConfig {
+    private PlatformConfig() {}
+
+    public static Config load(Optional<Path> file, Map<String, String> overrides) {
+        requireNonNull(file, "file is null");
+        requireNonNull(overrides, "overrides is null");
+        Config fromFile = ConfigFactory.empty();
+        if (file.isPresent()) {
+            Path path = file.get();
+            if (!Files.isRegularFile(path)) {
+                throw new IllegalArgumentException("Config file not found: " + path.toAbsolutePath());
+            }
+            fromFile = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        }
+        ConfigFactory.invalidateCaches();
+        return ConfigFactory.parseMap(overrides, "--set overrides")
+                .withFallback(ConfigFactory.systemProperties())
+                .withFallback(ConfigFactory.systemEnvironmentOverrides())
+                .withFallback(fromFile)
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve();
+    }
+
+    /** The defaults alone, with overrides: what tests and embedded runs start from. */
+    public static Config defaults(Map<String, String> overrides) {
+        return load(Optional.empty(), overrides);
+    }
+
+    /** Parses {@code key=value} pairs as given on the command line. */
+    public static Map<String, String> parseOverrides(List<String> pairs) {
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("Invalid override '" + pair + "': expected key=value");
+            }
+            result.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        return result;
+    }
+}
