@@ -1,0 +1,62 @@
+package dev.noexcuses.enrichment.scoring;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.noexcuses.common.json.Json;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * {@code POST /v1/score}: the deployed real-time model's score for one event:
+ * {@code {"status": "scored", "model": ..., "version": ..., "score": 0.42}}, or
+ * {@code {"status": "no_model"}} (200) while no model is deployed, so callers pass the event on unscored.
+ */
+public final class ScoreService implements HttpService {
+    private final Supplier<ModelScorer> scorer;
+
+    /** {@code scorer} is asked on every request, so a deployment can swap the model while serving. */
+    public ScoreService(Supplier<ModelScorer> scorer) {
+        this.scorer = requireNonNull(scorer, "scorer is null");
+    }
+
+    @Override
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+        return HttpResponse.of(req.aggregate().thenApply(request -> {
+            JsonNode event;
+            try {
+                event = Json.mapper().readTree(request.content().array());
+            } catch (IOException e) {
+                return error("Invalid JSON body: " + e.getMessage());
+            }
+            if (event == null || !event.isObject()) {
+                return error("Invalid body: expected a JSON object (the event)");
+            }
+            ModelScorer current = scorer.get();
+            Optional<ModelScorer.ModelInfo> model = current.model();
+            ObjectNode answer = Json.mapper().createObjectNode();
+            if (model.isEmpty()) {
+                answer.put("status", "no_model");
+            } else {
+                answer.put("status", "scored")
+                        .put("model", model.get().name())
+                        .put("version", model.get().version())
+                        .put("score", current.score(event));
+            }
+            return HttpResponse.ofJson(answer);
+        }));
+    }
+
+    private static HttpResponse error(String message) {
+        return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.JSON_UTF_8,
+                Json.toText(Json.mapper().createObjectNode().put("error", message)));
+    }
+}
