@@ -1,0 +1,122 @@
+package dev.noexcuses.collector.intake;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.noexcuses.collector.sink.EventSink;
+import dev.noexcuses.collector.sink.SinkUnavailableException;
+import dev.noexcuses.common.event.CollectorMetadata;
+import dev.noexcuses.common.event.EventEnvelope;
+import dev.noexcuses.common.event.Topics;
+import dev.noexcuses.common.failure.FailedEvent;
+import dev.noexcuses.common.failure.FailureError;
+import dev.noexcuses.common.failure.FailureType;
+import dev.noexcuses.common.json.Json;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The collector's core, the same for every transport: checks each event's top level, adds the
+ * collector metadata, and writes valid events to {@code events.raw} and invalid ones to
+ * {@code events.raw.dlq}, returning only once Kafka has acknowledged all of them.
+ */
+public final class EventIntake {
+    public static final String COMPONENT = "collector";
+
+    private final TopLevelValidator validator;
+    private final EventSink sink;
+    private final CollectorMetrics metrics;
+    private final String collectorHost;
+    private final int failedPayloadKeepBytes;
+
+    public EventIntake(TopLevelValidator validator, EventSink sink, CollectorMetrics metrics, String collectorHost,
+                       int failedPayloadKeepBytes) {
+        this.validator = requireNonNull(validator, "validator is null");
+        this.sink = requireNonNull(sink, "sink is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+        this.collectorHost = requireNonNull(collectorHost, "collectorHost is null");
+        this.failedPayloadKeepBytes = failedPayloadKeepBytes;
+    }
+
+    public IntakeResult accept(List<IncomingEvent> events, RequestInfo request) throws SinkUnavailableException {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+        List<IntakeResult.Rejection> rejections = new ArrayList<>();
+        CollectorMetadata metadata = new CollectorMetadata(request.receivedAt(), collectorHost, request.requestId(),
+                request.clientIp(), request.userAgent(), String.join(",", request.allowedSources()),
+                request.transport());
+        for (int i = 0; i < events.size(); i++) {
+            IncomingEvent incoming = events.get(i);
+            JsonNode json = incoming.json();
+            List<FailureError> errors = validator.validate(json, request.allowedSources(), request.receivedAt());
+            if (errors.isEmpty()) {
+                EventEnvelope envelope = toEnvelope(json, metadata);
+                records.add(new ProducerRecord<>(Topics.RAW, envelope.partitionKey(), Json.toBytes(envelope)));
+            } else {
+                String eventId = textOrNull(json, "event_id");
+                FailedEvent failed = failedEvent(FailureType.PAYLOAD_FORMAT, errors, eventId, incoming, request, i);
+                records.add(new ProducerRecord<>(Topics.RAW_DLQ, eventId != null ? eventId : failed.failureId(),
+                        Json.toBytes(failed)));
+                rejections.add(new IntakeResult.Rejection(i, eventId, errors.stream().map(FailureError::toString).toList()));
+                errors.forEach(e -> metrics.rejected(reasonOf(e)));
+            }
+        }
+        sink.writeAll(records);
+        int accepted = events.size() - rejections.size();
+        metrics.accepted(request.transport(), accepted);
+        return new IntakeResult(request.requestId(), accepted, rejections);
+    }
+
+    /**
+     * Records a whole request that could not be read (malformed body, too large, wrong content
+     * type, bad credentials) in {@code events.raw.dlq}.
+     */
+    public FailedEvent rejectRequest(FailureType type, String message, byte[] body, RequestInfo request,
+                                     Map<String, String> extraContext) throws SinkUnavailableException {
+        Map<String, String> context = new java.util.LinkedHashMap<>(request.failureContext());
+        context.putAll(extraContext);
+        int keep = type == FailureType.PAYLOAD_FORMAT ? Integer.MAX_VALUE : failedPayloadKeepBytes;
+        FailedEvent failed = FailedEvent.ofBytes(type, COMPONENT, List.of(new FailureError("$", message)), null,
+                body, keep, Instant.now(), context);
+        sink.writeAll(List.of(new ProducerRecord<>(Topics.RAW_DLQ, failed.failureId(), Json.toBytes(failed))));
+        metrics.rejected(type.wireName());
+        return failed;
+    }
+
+    private FailedEvent failedEvent(FailureType type, List<FailureError> errors, String eventId,
+                                    IncomingEvent incoming, RequestInfo request, int index) {
+        Map<String, String> context = new java.util.LinkedHashMap<>(request.failureContext());
+        context.put("batch_index", String.valueOf(index));
+        context.put("payload_format", incoming.originalIsText() ? "json" : "protobuf");
+        return FailedEvent.ofBytes(type, COMPONENT, errors, eventId, incoming.original(), Integer.MAX_VALUE,
+                Instant.now(), context);
+    }
+
+    private static EventEnvelope toEnvelope(JsonNode json, CollectorMetadata metadata) {
+        return new EventEnvelope(
+                json.get("event_id").asText(),
+                json.get("schema").asText(),
+                TopLevelValidator.parseInstant(json.get("event_time").asText()),
+                json.get("source").asText(),
+                textOrNull(json, "user_id"),
+                textOrNull(json, "anonymous_id"),
+                json.get("data"),
+                metadata,
+                null);
+    }
+
+    private static String textOrNull(JsonNode json, String field) {
+        if (json == null || !json.isObject()) {
+            return null;
+        }
+        JsonNode v = json.get(field);
+        return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText() : null;
+    }
+
+    private static String reasonOf(FailureError error) {
+        String path = error.path();
+        return path.startsWith("$.") ? path.substring(2) : "event";
+    }
+}

@@ -1,0 +1,135 @@
+package dev.noexcuses.collector.intake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.noexcuses.common.event.SchemaRef;
+import dev.noexcuses.common.failure.FailureError;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks an event's top-level fields (not {@code data}: that is the enricher's job against the
+ * event's schema). Every violation is reported, each with its JSON path.
+ */
+public final class TopLevelValidator {
+    private static final Pattern UUID_FORMAT =
+            Pattern.compile("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+
+    private final Duration maxFutureSkew;
+
+    public TopLevelValidator(Duration maxFutureSkew) {
+        this.maxFutureSkew = maxFutureSkew;
+    }
+
+    public List<FailureError> validate(JsonNode event, Set<String> allowedSources, Instant now) {
+        List<FailureError> errors = new ArrayList<>();
+        if (event == null || !event.isObject()) {
+            errors.add(new FailureError("$", "an event must be a JSON object, got " + kind(event)));
+            return errors;
+        }
+        String eventId = requiredText(event, "event_id", errors);
+        if (eventId != null && !UUID_FORMAT.matcher(eventId).matches()) {
+            errors.add(new FailureError("$.event_id", "must be a UUID, got '" + cut(eventId) + "'"));
+        }
+        String schema = requiredText(event, "schema", errors);
+        if (schema != null && SchemaRef.parse(schema).isEmpty()) {
+            errors.add(new FailureError("$.schema",
+                    "must be vendor/name/MAJOR-MINOR-PATCH (e.g. com.webshop/page_view/1-0-0), got '" + cut(schema) + "'"));
+        }
+        String eventTime = requiredText(event, "event_time", errors);
+        if (eventTime != null) {
+            Instant time = parseInstant(eventTime);
+            if (time == null) {
+                errors.add(new FailureError("$.event_time",
+                        "must be an ISO-8601 date-time such as 2026-01-31T12:00:00Z, got '" + cut(eventTime) + "'"));
+            } else if (time.isAfter(now.plus(maxFutureSkew))) {
+                errors.add(new FailureError("$.event_time",
+                        "is more than " + maxFutureSkew + " in the future (" + eventTime + ")"));
+            }
+        }
+        String source = requiredText(event, "source", errors);
+        if (source != null && !allowedSources.contains(source)) {
+            errors.add(new FailureError("$.source",
+                    "'" + cut(source) + "' is not allowed for this write key (allowed: " + allowedSources + ")"));
+        }
+        String userId = optionalText(event, "user_id", errors);
+        String anonymousId = optionalText(event, "anonymous_id", errors);
+        boolean typedIds = !hasWrongType(event, "user_id") && !hasWrongType(event, "anonymous_id");
+        if (typedIds && isBlank(userId) && isBlank(anonymousId)) {
+            errors.add(new FailureError("$.user_id", "user_id or anonymous_id is required"));
+        }
+        JsonNode data = event.get("data");
+        if (data == null || data.isNull()) {
+            errors.add(new FailureError("$.data", "is required"));
+        } else if (!data.isObject()) {
+            errors.add(new FailureError("$.data", "must be an object, got " + kind(data)));
+        }
+        return errors;
+    }
+
+    /** Parses ISO-8601 with an offset or Z; null when it is not one. */
+    public static Instant parseInstant(String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static String requiredText(JsonNode event, String field, List<FailureError> errors) {
+        JsonNode v = event.get(field);
+        if (v == null || v.isNull() || (v.isTextual() && v.asText().isBlank())) {
+            errors.add(new FailureError("$." + field, "is required"));
+            return null;
+        }
+        if (!v.isTextual()) {
+            errors.add(new FailureError("$." + field, "must be a string, got " + kind(v)));
+            return null;
+        }
+        return v.asText();
+    }
+
+    private static String optionalText(JsonNode event, String field, List<FailureError> errors) {
+        JsonNode v = event.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            errors.add(new FailureError("$." + field, "must be a string, got " + kind(v)));
+            return null;
+        }
+        return v.asText();
+    }
+
+    private static boolean hasWrongType(JsonNode event, String field) {
+        JsonNode v = event.get(field);
+        return v != null && !v.isNull() && !v.isTextual();
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String kind(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return "null";
+        }
+        return switch (node.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case STRING -> "a string";
+            default -> node.getNodeType().name().toLowerCase();
+        };
+    }
+
+    private static String cut(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+}

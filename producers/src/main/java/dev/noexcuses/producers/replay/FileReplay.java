@@ -1,0 +1,116 @@
+package dev.noexcuses.producers.replay;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noexcuses.common.json.Json;
+import dev.noexcuses.producers.sdk.Delivery;
+import dev.noexcuses.producers.sdk.EventClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Replays a file of events into the collector: JSON Lines (one event per line) or CSV with a header
+ * naming the envelope's fields ({@code event_id,schema,event_time,source,user_id,anonymous_id,data},
+ * {@code data} holding a JSON object). Lines that cannot be read are reported with their number.
+ */
+public final class FileReplay {
+    /** The outcome of a replay. */
+    public record Summary(long lines, long sent, long accepted, long rejected, long failed, List<String> unreadable) {}
+
+    private final EventClient client;
+    private final PrintStream progress;
+
+    public FileReplay(EventClient client, PrintStream progress) {
+        this.client = requireNonNull(client, "client is null");
+        this.progress = progress;
+    }
+
+    public Summary replay(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean csv = name.endsWith(".csv");
+        if (!csv && !name.endsWith(".jsonl") && !name.endsWith(".ndjson") && !name.endsWith(".json")) {
+            throw new IllegalArgumentException("Unsupported file " + file + ": expected .jsonl, .ndjson or .csv");
+        }
+        long totalBytes = Math.max(1, Files.size(file));
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong rejected = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        List<String> unreadable = new ArrayList<>();
+        List<CompletableFuture<Delivery>> outstanding = new ArrayList<>();
+        long lines = 0;
+        long sent = 0;
+        long bytesRead = 0;
+        long nextReport = System.nanoTime() + 1_000_000_000L;
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            List<String> header = null;
+            for (String line; (line = reader.readLine()) != null; ) {
+                lines++;
+                bytesRead += line.length() + 1;
+                if (line.isBlank()) {
+                    continue;
+                }
+                ObjectNode event;
+                try {
+                    if (csv) {
+                        List<String> fields = Csv.parseLine(line);
+                        if (header == null) {
+                            header = fields;
+                            continue;
+                        }
+                        event = Csv.toEvent(header, fields);
+                    } else {
+                        JsonNode node = Json.mapper().readTree(line);
+                        if (!(node instanceof ObjectNode object)) {
+                            throw new IllegalArgumentException("not a JSON object");
+                        }
+                        event = object;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    unreadable.add("line " + lines + ": " + firstLine(e.getMessage()));
+                    continue;
+                }
+                sent++;
+                outstanding.add(client.send(event).whenComplete((d, t) -> {
+                    if (d == null || d.outcome() == Delivery.Outcome.FAILED) {
+                        failed.incrementAndGet();
+                    } else if (d.outcome() == Delivery.Outcome.ACCEPTED) {
+                        accepted.incrementAndGet();
+                    } else {
+                        rejected.incrementAndGet();
+                    }
+                }));
+                if (outstanding.size() > 10_000) {
+                    outstanding.removeIf(CompletableFuture::isDone);
+                }
+                if (progress != null && System.nanoTime() > nextReport) {
+                    nextReport += 1_000_000_000L;
+                    progress.printf("  %s: %,d lines (%.0f%%), sent %,d, accepted %,d, rejected %,d%n",
+                            file.getFileName(), lines, Math.min(100.0, 100.0 * bytesRead / totalBytes), sent,
+                            accepted.get(), rejected.get());
+                }
+            }
+        }
+        client.flush();
+        CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new)).join();
+        return new Summary(lines, sent, accepted.get(), rejected.get(), failed.get(), List.copyOf(unreadable));
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

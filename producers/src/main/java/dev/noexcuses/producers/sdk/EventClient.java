@@ -1,0 +1,277 @@
+package dev.noexcuses.producers.sdk;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Java SDK: queues events, sends them to the collector in batches (by count or after a linger
+ * time), and retries a batch with exponential backoff and jitter while the collector answers 503,
+ * another 5xx, or cannot be reached, until the delivery timeout. Every event gets a client-side
+ * {@code event_id} before its first send, so a retried batch can be deduplicated downstream.
+ *
+ * <pre>{@code
+ * try (EventClient client = EventClient.builder(URI.create("http://localhost:8080"))
+ *         .writeKey("local-dev-key").build()) {
+ *     client.send(event);
+ * } // close() flushes
+ * }</pre>
+ */
+public final class EventClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventClient.class);
+
+    public enum Protocol { REST_JSON, REST_PROTOBUF, GRPC }
+
+    private record Pending(ObjectNode event, CompletableFuture<Delivery> delivery) {}
+
+    private final Transport transport;
+    private final int batchSize;
+    private final Duration linger;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Duration deliveryTimeout;
+    private final BlockingQueue<Pending> queue;
+    private final List<Thread> senders = new ArrayList<>();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final Stats stats = new Stats();
+    private volatile boolean closing;
+
+    private EventClient(Builder b) {
+        this.transport = switch (b.protocol) {
+            case REST_JSON -> new RestTransport(b.endpoint, b.writeKey, false, b.requestTimeout);
+            case REST_PROTOBUF -> new RestTransport(b.endpoint, b.writeKey, true, b.requestTimeout);
+            case GRPC -> new GrpcTransport(b.endpoint, b.writeKey, b.requestTimeout);
+        };
+        this.batchSize = b.batchSize;
+        this.linger = b.linger;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.deliveryTimeout = b.deliveryTimeout;
+        this.queue = new ArrayBlockingQueue<>(b.maxQueuedEvents);
+        for (int i = 0; i < b.senders; i++) {
+            Thread t = new Thread(this::sendLoop, "event-client-sender-" + i);
+            t.setDaemon(true);
+            t.start();
+            senders.add(t);
+        }
+    }
+
+    public static Builder builder(URI collector) {
+        return new Builder(collector);
+    }
+
+    /**
+     * Queues an event (blocking while the queue is full). An event without {@code event_id} gets a
+     * random UUID. The future completes when the collector has answered for it.
+     */
+    public CompletableFuture<Delivery> send(ObjectNode event) {
+        requireNonNull(event, "event is null");
+        if (closing) {
+            throw new IllegalStateException("EventClient is closed");
+        }
+        JsonNode id = event.get("event_id");
+        if (id == null || id.isNull()) {
+            event.put("event_id", UUID.randomUUID().toString());
+        }
+        CompletableFuture<Delivery> delivery = new CompletableFuture<>();
+        inFlight.incrementAndGet();
+        try {
+            queue.put(new Pending(event, delivery));
+        } catch (InterruptedException e) {
+            inFlight.decrementAndGet();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while queueing an event", e);
+        }
+        return delivery;
+    }
+
+    /** Blocks until every event queued so far has an outcome. */
+    public void flush() {
+        while (inFlight.get() > 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    private void sendLoop() {
+        List<Pending> batch = new ArrayList<>(batchSize);
+        while (!(closing && queue.isEmpty())) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                long lingerUntil = System.nanoTime() + linger.toNanos();
+                while (batch.size() < batchSize) {
+                    long left = lingerUntil - System.nanoTime();
+                    Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                }
+                deliver(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                LOG.error("Unexpected error sending a batch", e);
+                complete(batch, null, e.toString());
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void deliver(List<Pending> batch) throws InterruptedException {
+        List<ObjectNode> events = batch.stream().map(Pending::event).toList();
+        long deadline = System.nanoTime() + deliveryTimeout.toNanos();
+        int attempt = 0;
+        while (true) {
+            try {
+                SendResult result = transport.send(events);
+                stats.batches.incrementAndGet();
+                complete(batch, result, null);
+                return;
+            } catch (TransportException e) {
+                if (!e.retryable() || System.nanoTime() > deadline) {
+                    LOG.warn("Giving up on a batch of {} events after {} attempts: {}", batch.size(), attempt + 1,
+                            e.getMessage());
+                    complete(batch, null, e.getMessage());
+                    return;
+                }
+                long sleep = backoff(attempt++);
+                stats.retries.incrementAndGet();
+                LOG.debug("Retrying a batch of {} in {} ms: {}", batch.size(), sleep, e.getMessage());
+                Thread.sleep(Math.min(sleep, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            }
+        }
+    }
+
+    /** Exponential backoff with full jitter, capped. */
+    private long backoff(int attempt) {
+        long cap = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() * (1L << Math.min(attempt, 20)));
+        return cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
+    }
+
+    private void complete(List<Pending> batch, SendResult result, String failure) {
+        Map<Integer, SendResult.Rejected> rejected = new HashMap<>();
+        if (result != null) {
+            result.rejected().forEach(r -> rejected.put(r.index(), r));
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            String eventId = p.event().path("event_id").asText(null);
+            Delivery d;
+            if (result == null) {
+                stats.failed.incrementAndGet();
+                d = new Delivery(eventId, Delivery.Outcome.FAILED, List.of(failure));
+            } else if (rejected.containsKey(i)) {
+                stats.rejected.incrementAndGet();
+                d = new Delivery(eventId, Delivery.Outcome.REJECTED, rejected.get(i).reasons());
+            } else {
+                stats.accepted.incrementAndGet();
+                d = new Delivery(eventId, Delivery.Outcome.ACCEPTED, List.of());
+            }
+            p.delivery().complete(d);
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** Flushes everything queued, then stops the senders. */
+    @Override
+    public void close() {
+        closing = true;
+        flush();
+        for (Thread t : senders) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        transport.close();
+    }
+
+    /** Counters since the client was built. */
+    public static final class Stats {
+        private final AtomicLong accepted = new AtomicLong();
+        private final AtomicLong rejected = new AtomicLong();
+        private final AtomicLong failed = new AtomicLong();
+        private final AtomicLong retries = new AtomicLong();
+        private final AtomicLong batches = new AtomicLong();
+
+        public long accepted() { return accepted.get(); }
+        public long rejected() { return rejected.get(); }
+        public long failed() { return failed.get(); }
+        public long retries() { return retries.get(); }
+        public long batches() { return batches.get(); }
+    }
+
+    public static final class Builder {
+        private final URI endpoint;
+        private String writeKey = "";
+        private Protocol protocol = Protocol.REST_JSON;
+        private int batchSize = 100;
+        private Duration linger = Duration.ofMillis(50);
+        private Duration initialBackoff = Duration.ofMillis(100);
+        private Duration maxBackoff = Duration.ofSeconds(5);
+        private Duration deliveryTimeout = Duration.ofMinutes(2);
+        private Duration requestTimeout = Duration.ofSeconds(15);
+        private int maxQueuedEvents = 10_000;
+        private int senders = 2;
+
+        private Builder(URI endpoint) {
+            this.endpoint = requireNonNull(endpoint, "endpoint is null");
+        }
+
+        public Builder writeKey(String key) { this.writeKey = requireNonNull(key, "key is null"); return this; }
+        public Builder protocol(Protocol p) { this.protocol = requireNonNull(p, "protocol is null"); return this; }
+        public Builder batchSize(int n) { this.batchSize = positive(n, "batchSize"); return this; }
+        public Builder linger(Duration d) { this.linger = requireNonNull(d, "linger is null"); return this; }
+        public Builder initialBackoff(Duration d) { this.initialBackoff = requireNonNull(d); return this; }
+        public Builder maxBackoff(Duration d) { this.maxBackoff = requireNonNull(d); return this; }
+        /** How long a batch may be retried before its events are reported as failed. */
+        public Builder deliveryTimeout(Duration d) { this.deliveryTimeout = requireNonNull(d); return this; }
+        public Builder requestTimeout(Duration d) { this.requestTimeout = requireNonNull(d); return this; }
+        public Builder maxQueuedEvents(int n) { this.maxQueuedEvents = positive(n, "maxQueuedEvents"); return this; }
+        /** Parallel batches in flight. */
+        public Builder senders(int n) { this.senders = positive(n, "senders"); return this; }
+
+        public EventClient build() {
+            return new EventClient(this);
+        }
+
+        private static int positive(int n, String name) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("Invalid " + name + ": " + n + " (must be positive)");
+            }
+            return n;
+        }
+    }
+}

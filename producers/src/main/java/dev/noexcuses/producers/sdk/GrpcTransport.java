@@ -1,0 +1,67 @@
+package dev.noexcuses.producers.sdk;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.grpc.GrpcClients;
+import dev.noexcuses.common.proto.CollectorServiceGrpc;
+import dev.noexcuses.common.proto.EventBatch;
+import dev.noexcuses.common.proto.ProtoJson;
+import dev.noexcuses.common.proto.Rejection;
+import dev.noexcuses.common.proto.SendResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/** The gRPC {@code CollectorService.Send} call, with the write key in metadata. */
+final class GrpcTransport implements Transport {
+    private final CollectorServiceGrpc.CollectorServiceBlockingStub stub;
+    private final ClientFactory factory;
+
+    GrpcTransport(URI endpoint, String writeKey, Duration timeout) {
+        this.factory = ClientFactory.builder().connectTimeout(Duration.ofSeconds(3)).build();
+        String scheme = "https".equals(endpoint.getScheme()) ? "gproto+https" : "gproto+http";
+        URI grpcUri = URI.create(scheme + "://" + endpoint.getAuthority() + "/");
+        this.stub = GrpcClients.builder(grpcUri).factory(factory).responseTimeout(timeout)
+                .addHeader("x-write-key", writeKey)
+                .maxRequestMessageLength(64 * 1024 * 1024)
+                .build(CollectorServiceGrpc.CollectorServiceBlockingStub.class);
+    }
+
+    @Override
+    public SendResult send(List<ObjectNode> events) throws TransportException {
+        EventBatch.Builder batch = EventBatch.newBuilder();
+        events.forEach(e -> batch.addEvents(ProtoJson.fromJson(e)));
+        try {
+            SendResponse response = stub.send(batch.build());
+            return new SendResult(response.getAccepted(), response.getRejectedList().stream()
+                    .map(GrpcTransport::toRejected).toList());
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            boolean retryable = switch (code) {
+                case UNAVAILABLE, INTERNAL, UNKNOWN, DEADLINE_EXCEEDED, ABORTED, RESOURCE_EXHAUSTED -> true;
+                default -> false;
+            };
+            // RESOURCE_EXHAUSTED from our collector means "batch too large": resending cannot help.
+            if (code == Status.Code.RESOURCE_EXHAUSTED && e.getStatus().getDescription() != null
+                    && e.getStatus().getDescription().contains("exceeds the limit")) {
+                retryable = false;
+            }
+            throw new TransportException("collector answered " + code + ": " + e.getStatus().getDescription(),
+                    retryable, code.value(), e);
+        } catch (RuntimeException e) {
+            throw new TransportException("cannot reach the collector: " + e, true, -1, e);
+        }
+    }
+
+    private static SendResult.Rejected toRejected(Rejection r) {
+        return new SendResult.Rejected(r.getIndex(), r.getEventId().isEmpty() ? null : r.getEventId(),
+                r.getReasonsList());
+    }
+
+    @Override
+    public void close() {
+        factory.close();
+    }
+}
