@@ -1,0 +1,245 @@
+package dev.noexcuses.collector;
+
+import static dev.noexcuses.collector.CollectorFixture.KEY;
+import static dev.noexcuses.collector.CollectorFixture.json;
+import static dev.noexcuses.collector.CollectorFixture.validEvent;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.MediaType;
+import com.typesafe.config.Config;
+import dev.noexcuses.common.event.Topics;
+import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.proto.EventBatch;
+import dev.noexcuses.common.proto.ProtoJson;
+import dev.noexcuses.infra.SharedLocalInfra;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class CollectorRestTest {
+    private static CollectorServer collector;
+    private static CollectorFixture fixture;
+
+    @BeforeAll
+    static void start() {
+        Config config = SharedLocalInfra.serviceConfig(Map.of("collector.port", "0",
+                "collector.max-body-bytes", "65536"));
+        collector = CollectorServer.start(config);
+        fixture = new CollectorFixture(config, collector.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        collector.close();
+    }
+
+    @Test
+    void acceptsABatchAndWritesEveryEventToTheRawTopicWithCollectorMetadata() {
+        ArrayNode batch = Json.mapper().createArrayNode();
+        List<String> ids = new ArrayList<>();
+        IntStream.range(0, 25).forEach(i -> {
+            ObjectNode e = validEvent();
+            ids.add(e.get("event_id").asText());
+            batch.add(e);
+        });
+
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.JSON_UTF_8, Json.toBytes(batch),
+                "user-agent", "shop-test/1.0");
+
+        assertThat(response.status().code()).isEqualTo(200);
+        assertThat(json(response).get("accepted").asInt()).isEqualTo(25);
+        assertThat(json(response).get("rejected")).isEmpty();
+        List<JsonNode> raw = fixture.awaitRecords(Topics.RAW, ids, 25);
+        assertThat(raw).extracting(r -> r.get("event_id").asText()).containsExactlyInAnyOrderElementsOf(ids);
+        JsonNode metadata = raw.get(0).get("collector");
+        assertThat(metadata.get("request_id").asText()).isEqualTo(json(response).get("request_id").asText());
+        assertThat(metadata.get("user_agent").asText()).isEqualTo("shop-test/1.0");
+        assertThat(metadata.get("client_ip").asText()).isEqualTo("127.0.0.1");
+        assertThat(metadata.get("authenticated_source").asText()).isEqualTo("web-shop");
+        assertThat(metadata.get("transport").asText()).isEqualTo("rest");
+        assertThat(Instant.parse(metadata.get("received_at").asText())).isCloseTo(Instant.now(),
+                org.assertj.core.api.Assertions.within(1, ChronoUnit.MINUTES));
+        assertThat(fixture.awaitRecords(Topics.RAW_DLQ, ids, 0)).isEmpty();
+    }
+
+    @Test
+    void answersPerEventAndSendsEachKindOfTopLevelViolationToTheDlqWithItsPath() {
+        record Case(String path, Consumer<ObjectNode> breakIt) {}
+        List<Case> cases = List.of(
+                new Case("$.event_id", e -> e.put("event_id", "not-a-uuid")),
+                new Case("$.schema", e -> e.put("schema", "page_view")),
+                new Case("$.schema", e -> e.remove("schema")),
+                new Case("$.event_time", e -> e.put("event_time", "yesterday")),
+                new Case("$.event_time", e -> e.put("event_time", Instant.now().plus(2, ChronoUnit.DAYS).toString())),
+                new Case("$.source", e -> e.put("source", "someone-else")),
+                new Case("$.source", e -> e.put("source", 42)),
+                new Case("$.user_id", e -> e.remove("anonymous_id")),
+                new Case("$.data", e -> e.put("data", "not an object")),
+                new Case("$.user_id", e -> e.put("user_id", 7)));
+        ArrayNode batch = Json.mapper().createArrayNode();
+        List<String> validIds = new ArrayList<>();
+        List<String> invalidIds = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            ObjectNode good = validEvent();
+            validIds.add(good.get("event_id").asText());
+            batch.add(good);
+            ObjectNode bad = validEvent();
+            cases.get(i).breakIt().accept(bad);
+            invalidIds.add(bad.get("event_id").asText());
+            batch.add(bad);
+        }
+
+        AggregatedHttpResponse response = fixture.postJson(batch);
+
+        assertThat(response.status().code()).isEqualTo(200);
+        JsonNode answer = json(response);
+        assertThat(answer.get("accepted").asInt()).isEqualTo(cases.size());
+        assertThat(answer.get("rejected")).hasSize(cases.size());
+        for (int i = 0; i < cases.size(); i++) {
+            JsonNode rejection = answer.get("rejected").get(i);
+            assertThat(rejection.get("index").asInt()).isEqualTo(2 * i + 1);
+            assertThat(rejection.get("reasons").toString()).contains(cases.get(i).path());
+        }
+        assertThat(fixture.awaitRecords(Topics.RAW, validIds, validIds.size()))
+                .extracting(r -> r.get("event_id").asText()).containsExactlyInAnyOrderElementsOf(validIds);
+        List<JsonNode> failed = fixture.awaitRecordsContaining(Topics.RAW_DLQ, answer.get("request_id").asText(),
+                cases.size());
+        assertThat(failed).hasSize(cases.size());
+        assertThat(failed).allSatisfy(f -> {
+            assertThat(f.get("failure_type").asText()).isEqualTo("payload_format");
+            assertThat(f.get("component").asText()).isEqualTo("collector");
+            assertThat(f.get("errors")).isNotEmpty();
+        });
+        assertThat(failed).filteredOn(f -> f.hasNonNull("event_id")).extracting(f -> f.get("event_id").asText())
+                .containsExactlyInAnyOrderElementsOf(invalidIds);
+        // The original event is kept untouched, byte for byte.
+        JsonNode futureEvent = failed.stream().filter(f -> f.get("errors").toString().contains("in the future"))
+                .findFirst().orElseThrow();
+        JsonNode original = batch.get(9);
+        assertThat(Json.fromBytes(futureEvent.get("payload").asText().getBytes(StandardCharsets.UTF_8),
+                JsonNode.class)).isEqualTo(original);
+    }
+
+    @Test
+    void aBatchWithNoValidEventAnswers400AndStillRecordsEveryEvent() {
+        ObjectNode bad = validEvent();
+        bad.remove("data");
+        AggregatedHttpResponse response = fixture.postJson(bad);
+        assertThat(response.status().code()).isEqualTo(400);
+        assertThat(json(response).get("accepted").asInt()).isZero();
+        assertThat(fixture.awaitRecords(Topics.RAW_DLQ, List.of(bad.get("event_id").asText()), 1)).hasSize(1);
+    }
+
+    @Test
+    void malformedJsonGets400AndAPayloadFormatRecordWithTheOriginalBytes() {
+        byte[] body = "[{\"event_id\": \"x\", ".getBytes(StandardCharsets.UTF_8);
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.JSON_UTF_8, body);
+        assertThat(response.status().code()).isEqualTo(400);
+        assertThat(json(response).get("error").asText()).startsWith("malformed JSON");
+        JsonNode record = single(json(response));
+        assertThat(record.get("failure_type").asText()).isEqualTo("payload_format");
+        assertThat(record.get("payload").asText()).isEqualTo("[{\"event_id\": \"x\", ");
+    }
+
+    @Test
+    void malformedProtobufGets400AndARecordWithTheOriginalBytesInBase64() {
+        byte[] body = {0x0a, 0x7f, 0x01, 0x02, (byte) 0xff};
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.parse("application/x-protobuf"), body);
+        assertThat(response.status().code()).isEqualTo(400);
+        JsonNode record = single(json(response));
+        assertThat(record.get("payload_encoding").asText()).isEqualTo("base64");
+        assertThat(Base64.getDecoder().decode(record.get("payload").asText())).isEqualTo(body);
+    }
+
+    @Test
+    void acceptsAProtobufBatchOverRest() {
+        ObjectNode a = validEvent();
+        ObjectNode b = validEvent();
+        b.put("event_id", "broken");
+        EventBatch batch = EventBatch.newBuilder().addEvents(ProtoJson.fromJson(a)).addEvents(ProtoJson.fromJson(b))
+                .build();
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.parse("application/x-protobuf"),
+                batch.toByteArray());
+        assertThat(response.status().code()).isEqualTo(200);
+        assertThat(json(response).get("accepted").asInt()).isEqualTo(1);
+        assertThat(json(response).get("rejected").get(0).get("index").asInt()).isEqualTo(1);
+        JsonNode raw = fixture.awaitRecords(Topics.RAW, List.of(a.get("event_id").asText()), 1).get(0);
+        assertThat(raw.get("data")).isEqualTo(a.get("data"));
+    }
+
+    @Test
+    void anOversizedBodyGets413AndASizeRecordKeepingOnlyTheFirstBytes() {
+        byte[] body = new byte[200_000];
+        Arrays.fill(body, (byte) 'x');
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.JSON_UTF_8, body);
+        assertThat(response.status().code()).isEqualTo(413);
+        JsonNode record = single(json(response));
+        assertThat(record.get("failure_type").asText()).isEqualTo("size");
+        assertThat(record.get("payload_truncated").asBoolean()).isTrue();
+        assertThat(record.get("payload").asText()).hasSize(4096).matches("x+");
+    }
+
+    @Test
+    void aWrongContentTypeGets415AndARecord() {
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.PLAIN_TEXT_UTF_8,
+                "hello".getBytes(StandardCharsets.UTF_8));
+        assertThat(response.status().code()).isEqualTo(415);
+        JsonNode record = single(json(response));
+        assertThat(record.get("payload").asText()).isEqualTo("hello");
+        assertThat(record.get("context").get("content_type").asText()).startsWith("text/plain");
+    }
+
+    @Test
+    void aMissingOrWrongWriteKeyGets401IsCountedAndRecordedWithoutTheKey() {
+        AggregatedHttpResponse missing = fixture.post(null, MediaType.JSON_UTF_8, Json.toBytes(validEvent()));
+        AggregatedHttpResponse wrong = fixture.post("guess", MediaType.JSON_UTF_8, Json.toBytes(validEvent()));
+        assertThat(missing.status().code()).isEqualTo(401);
+        assertThat(wrong.status().code()).isEqualTo(401);
+        assertThat(json(missing).get("error").asText()).contains("missing write key");
+        JsonNode record = single(json(wrong));
+        assertThat(record.get("failure_type").asText()).isEqualTo("auth");
+        assertThat(record.toString()).doesNotContain("guess");
+        assertThat(fixture.get("/metrics").contentUtf8()).containsPattern("collector_auth_failures_total \\d");
+    }
+
+    @Test
+    void takesTheClientIpFromXForwardedForOnlyFromATrustedProxy() {
+        ObjectNode e = validEvent();
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.JSON_UTF_8, Json.toBytes(e),
+                "x-forwarded-for", "198.51.100.7, 203.0.113.9");
+        assertThat(response.status().code()).isEqualTo(200);
+        JsonNode raw = fixture.awaitRecords(Topics.RAW, List.of(e.get("event_id").asText()), 1).get(0);
+        assertThat(raw.get("collector").get("client_ip").asText()).isEqualTo("203.0.113.9");
+    }
+
+    @Test
+    void exposesHealthReadinessAndPrometheusMetrics() {
+        assertThat(fixture.get("/healthz").status().code()).isEqualTo(200);
+        assertThat(fixture.get("/readyz").status().code()).isEqualTo(200);
+        fixture.postJson(validEvent());
+        String metrics = fixture.get("/metrics").contentUtf8();
+        assertThat(metrics).contains("collector_events_accepted_total{transport=\"rest\"}");
+        assertThat(metrics).contains("collector_request_latency_seconds_bucket");
+    }
+
+    /** The one failed-event record of the request that produced {@code answer}. */
+    private static JsonNode single(JsonNode answer) {
+        List<JsonNode> records = fixture.awaitRecordsContaining(Topics.RAW_DLQ, answer.get("request_id").asText(), 1);
+        assertThat(records).hasSize(1);
+        return records.get(0);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.noexcuses.enricher.enrich;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noexcuses.common.event.EventEnvelope;
+import dev.noexcuses.common.json.Json;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.util.List;
+
+/** The enabled enrichments, run in order on every valid event. */
+public final class EnrichmentChain {
+    private final List<Enrichment> enrichments;
+    private final List<Timer> timers;
+    private final Clock clock;
+
+    public EnrichmentChain(List<Enrichment> enrichments, MeterRegistry meters, Clock clock) {
+        this.enrichments = List.copyOf(enrichments);
+        this.clock = requireNonNull(clock, "clock is null");
+        this.timers = this.enrichments.stream()
+                .map(e -> Timer.builder("enricher_enrichment_seconds")
+                        .description("Time spent in one enrichment per event")
+                        .tag("enrichment", e.name())
+                        .register(meters))
+                .toList();
+    }
+
+    /**
+     * The event with its {@code enrichments} filled in.
+     *
+     * @throws EnrichmentException from the first enrichment that fails
+     */
+    public EventEnvelope enrich(EventEnvelope event) {
+        ObjectNode found = event.enrichments() != null ? event.enrichments().deepCopy() : Json.mapper().createObjectNode();
+        EventEnvelope current = event;
+        for (int i = 0; i < enrichments.size(); i++) {
+            long t0 = System.nanoTime();
+            current = enrichments.get(i).apply(current, found);
+            timers.get(i).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        found.put("enriched_at", clock.instant().toString());
+        return current.withEnrichments(found);
+    }
+
+    public List<String> names() {
+        return enrichments.stream().map(Enrichment::name).toList();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.noexcuses.enricher.enrich;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.noexcuses.common.event.EventEnvelope;
+import dev.noexcuses.common.json.Json;
+import ua_parser.Client;
+import ua_parser.Parser;
+
+/**
+ * The collector's {@code user_agent} header as browser, OS and device family (ua-parser's shared
+ * regexes): {@code enrichments.user_agent = {browser, browser_version, os, os_version, device}}.
+ * Parsed results are cached: real traffic repeats a small set of user agents.
+ */
+public final class UserAgentEnrichment implements Enrichment {
+    private final Parser parser = new Parser();
+    private final Cache<String, ObjectNode> parsed;
+
+    public UserAgentEnrichment(int cacheSize) {
+        this.parsed = Caffeine.newBuilder().maximumSize(cacheSize).build();
+    }
+
+    @Override
+    public String name() {
+        return "user-agent";
+    }
+
+    @Override
+    public EventEnvelope apply(EventEnvelope event, ObjectNode enrichments) {
+        String userAgent = event.collector() == null ? null : event.collector().userAgent();
+        if (userAgent == null || userAgent.isBlank()) {
+            return event;
+        }
+        enrichments.set("user_agent", parsed.get(userAgent, this::parse));
+        return event;
+    }
+
+    private ObjectNode parse(String userAgent) {
+        Client client = parser.parse(userAgent);
+        ObjectNode node = Json.mapper().createObjectNode();
+        node.put("browser", client.userAgent.family);
+        putIfPresent(node, "browser_version", version(client.userAgent.major, client.userAgent.minor));
+        node.put("os", client.os.family);
+        putIfPresent(node, "os_version", version(client.os.major, client.os.minor));
+        node.put("device", client.device.family);
+        return node;
+    }
+
+    private static String version(String major, String minor) {
+        if (major == null || major.isEmpty()) {
+            return null;
+        }
+        return minor == null || minor.isEmpty() ? major : major + "." + minor;
+    }
+
+    private static void putIfPresent(ObjectNode node, String field, String value) {
+        if (value != null) {
+            node.put(field, value);
+        }
+    }
+}
