@@ -78,13 +78,13 @@ public final class CollectorGrpcService extends CollectorServiceGrpc.CollectorSe
             int size = batch.getSerializedSize();
             if (size > config.maxBodyBytes()) {
                 String message = "batch of " + size + " bytes exceeds the limit of " + config.maxBodyBytes() + " bytes";
-                intake.rejectRequest(FailureType.SIZE, message, batch.toByteArray(), info, Map.of());
+                intake.rejectRequest(FailureType.SIZE, message, batch.toByteArray(), true, info, Map.of());
                 responses.onError(Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException());
                 return;
             }
             if (batch.getEventsCount() == 0) {
                 String message = "empty EventBatch: send at least one event";
-                intake.rejectRequest(FailureType.PAYLOAD_FORMAT, message, batch.toByteArray(), info, Map.of());
+                intake.rejectRequest(FailureType.PAYLOAD_FORMAT, message, batch.toByteArray(), true, info, Map.of());
                 responses.onError(Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException());
                 return;
             }
@@ -109,7 +109,7 @@ public final class CollectorGrpcService extends CollectorServiceGrpc.CollectorSe
     private void recordQuietly(FailureType type, String reason, byte[] payload, RequestInfo info,
                                Map<String, String> context) {
         try {
-            intake.rejectRequest(type, reason, payload, info, context);
+            intake.rejectRequest(type, reason, payload, true, info, context);
         } catch (SinkUnavailableException e) {
             LOG.warn("Could not record {} failure of request {}: {}", type.wireName(), info.requestId(), e.getMessage());
         }

@@ -108,7 +108,7 @@ public final class EventsHttpService implements HttpService {
             }
             if (body.oversized()) {
                 String message = "request body exceeds the limit of " + config.maxBodyBytes() + " bytes";
-                intake.rejectRequest(FailureType.SIZE, message, body.bytes(), info,
+                intake.rejectRequest(FailureType.SIZE, message, body.bytes(), protobuf, info,
                         Map.of("bytes_received_before_stop", String.valueOf(body.bytesSeen())));
                 return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, requestId, message);
             }
@@ -116,7 +116,7 @@ public final class EventsHttpService implements HttpService {
             try {
                 events = json ? parseJson(body.bytes()) : parseProtobuf(body.bytes());
             } catch (MalformedPayloadException e) {
-                intake.rejectRequest(FailureType.PAYLOAD_FORMAT, e.getMessage(), body.bytes(), info,
+                intake.rejectRequest(FailureType.PAYLOAD_FORMAT, e.getMessage(), body.bytes(), protobuf, info,
                         Map.of("content_type", String.valueOf(contentType)));
                 return error(HttpStatus.BAD_REQUEST, requestId, e.getMessage());
             }

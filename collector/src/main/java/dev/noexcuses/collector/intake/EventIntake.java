@@ -75,11 +75,20 @@ public final class EventIntake {
      */
     public FailedEvent rejectRequest(FailureType type, String message, byte[] body, RequestInfo request,
                                      Map<String, String> extraContext) throws SinkUnavailableException {
+        return rejectRequest(type, message, body, false, request, extraContext);
+    }
+
+    /** As {@link #rejectRequest(FailureType, String, byte[], RequestInfo, Map)}; {@code binary} bodies are kept in base64. */
+    public FailedEvent rejectRequest(FailureType type, String message, byte[] body, boolean binary,
+                                     RequestInfo request, Map<String, String> extraContext)
+            throws SinkUnavailableException {
         Map<String, String> context = new java.util.LinkedHashMap<>(request.failureContext());
         context.putAll(extraContext);
         int keep = type == FailureType.PAYLOAD_FORMAT ? Integer.MAX_VALUE : failedPayloadKeepBytes;
-        FailedEvent failed = FailedEvent.ofBytes(type, COMPONENT, List.of(new FailureError("$", message)), null,
-                body, keep, Instant.now(), context);
+        List<FailureError> errors = List.of(new FailureError("$", message));
+        FailedEvent failed = binary
+                ? FailedEvent.ofBinary(type, COMPONENT, errors, null, body, keep, Instant.now(), context)
+                : FailedEvent.ofBytes(type, COMPONENT, errors, null, body, keep, Instant.now(), context);
         sink.writeAll(List.of(new ProducerRecord<>(Topics.RAW_DLQ, failed.failureId(), Json.toBytes(failed))));
         metrics.rejected(type.wireName());
         return failed;
@@ -90,8 +99,11 @@ public final class EventIntake {
         Map<String, String> context = new java.util.LinkedHashMap<>(request.failureContext());
         context.put("batch_index", String.valueOf(index));
         context.put("payload_format", incoming.originalIsText() ? "json" : "protobuf");
-        return FailedEvent.ofBytes(type, COMPONENT, errors, eventId, incoming.original(), Integer.MAX_VALUE,
-                Instant.now(), context);
+        return incoming.originalIsText()
+                ? FailedEvent.ofBytes(type, COMPONENT, errors, eventId, incoming.original(), Integer.MAX_VALUE,
+                        Instant.now(), context)
+                : FailedEvent.ofBinary(type, COMPONENT, errors, eventId, incoming.original(), Integer.MAX_VALUE,
+                        Instant.now(), context);
     }
 
     private static EventEnvelope toEnvelope(JsonNode json, CollectorMetadata metadata) {

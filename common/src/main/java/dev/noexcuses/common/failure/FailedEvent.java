@@ -60,9 +60,22 @@ public record FailedEvent(
     public static FailedEvent ofBytes(FailureType type, String component, List<FailureError> errors, String eventId,
                                       byte[] payload, int maxBytes, Instant failedAt,
                                       java.util.Map<String, String> context) {
+        return of(type, component, errors, eventId, payload, maxBytes, failedAt, context, false);
+    }
+
+    /** A failed record for a binary payload (protobuf): always base64, at most {@code maxBytes} kept. */
+    public static FailedEvent ofBinary(FailureType type, String component, List<FailureError> errors, String eventId,
+                                       byte[] payload, int maxBytes, Instant failedAt,
+                                       java.util.Map<String, String> context) {
+        return of(type, component, errors, eventId, payload, maxBytes, failedAt, context, true);
+    }
+
+    private static FailedEvent of(FailureType type, String component, List<FailureError> errors, String eventId,
+                                  byte[] payload, int maxBytes, Instant failedAt, java.util.Map<String, String> context,
+                                  boolean binary) {
         boolean truncated = payload.length > maxBytes;
         byte[] kept = truncated ? java.util.Arrays.copyOf(payload, maxBytes) : payload;
-        String text = Utf8.decodeStrict(kept);
+        String text = binary ? null : Utf8.decodeStrict(kept);
         String encoding = text != null ? UTF8 : BASE64;
         String body = text != null ? text : Base64.getEncoder().encodeToString(kept);
         return new FailedEvent(UUID.randomUUID().toString(), type, component, errors, eventId, body, encoding,
