@@ -173,7 +173,7 @@ public final class WebShopSimulator {
 
     private void breakTopLevel(ObjectNode event) {
         switch (random.nextInt(4)) {
-            case 0 -> event.remove("event_id");
+            case 0 -> event.put("event_id", "not-a-uuid");
             case 1 -> event.put("schema", "page_view");
             case 2 -> event.put("event_time", "yesterday");
             default -> event.put("data", "not an object");

@@ -1,0 +1,87 @@
+package dev.noexcuses.platform.cli;
+
+import com.typesafe.config.Config;
+import dev.noexcuses.platform.report.StageCounts;
+import dev.noexcuses.platform.runtime.PlatformRuntime;
+import dev.noexcuses.producers.sdk.EventClient;
+import dev.noexcuses.producers.simulator.SimulationRun;
+import dev.noexcuses.producers.simulator.WebShopSimulator;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", description = {
+        "Start the platform on embedded infrastructure, run the web-shop simulator through it,",
+        "and print what each stage did. Stays up until Ctrl-C unless --exit is given."})
+final class DemoCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Mixin
+    ProducerOptions producer;
+
+    @Option(names = "--exit", description = "Stop the platform after the report instead of staying up.")
+    boolean exit;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = options.load();
+        PlatformRuntime runtime = PlatformRuntime.start(config, options.dataDir(config), System.out);
+        try {
+            Instant start = Instant.now();
+            System.out.println();
+            System.out.printf("Running the web-shop simulator: %s events at %s/s, seed %d, %.0f%% invalid, %.0f%% duplicated%n",
+                    producer.maxEvents() == 0 ? "unbounded" : String.format("%,d", producer.maxEvents()),
+                    producer.rate == 0 ? "max" : String.valueOf((long) producer.rate), producer.seed,
+                    producer.invalidShare * 100, producer.duplicateShare * 100);
+            SimulationRun.Summary summary;
+            try (EventClient client = producer.client(runtime.collectorUrl())) {
+                summary = new SimulationRun(producer.simulator(), client, System.out)
+                        .run(producer.maxEvents(), producer.maxDuration(), producer.rate);
+            }
+            System.out.println("Counting what reached each stage...");
+            StageCounts counts = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start);
+            printReport(summary, counts);
+            if (!exit) {
+                Foreground.printWhereToLook(runtime);
+                Foreground.waitForShutdown(runtime);
+                return 0;
+            }
+            boolean consistent = counts.rawDistinct() == summary.acceptedIds().size()
+                    && counts.rawDlq() >= summary.rejected() && summary.failed() == 0;
+            return consistent ? 0 : 1;
+        } finally {
+            if (exit) {
+                runtime.close();
+            }
+        }
+    }
+
+    private static void printReport(SimulationRun.Summary s, StageCounts c) {
+        System.out.println();
+        System.out.printf("Simulator sent %,d events in %.1f s (%,d valid, %,d invalid at the top level, %,d invalid data, %,d duplicate sends)%n",
+                s.generated(), s.elapsed().toMillis() / 1000.0,
+                s.byKind().getOrDefault(WebShopSimulator.Kind.VALID, 0L),
+                s.byKind().getOrDefault(WebShopSimulator.Kind.INVALID_TOP_LEVEL, 0L),
+                s.byKind().getOrDefault(WebShopSimulator.Kind.INVALID_DATA, 0L),
+                s.byKind().getOrDefault(WebShopSimulator.Kind.DUPLICATE, 0L));
+        System.out.println();
+        System.out.printf("  %-44s %10s%n", "STAGE", "EVENTS");
+        row("collector: accepted", s.accepted());
+        row("collector: rejected (top-level checks)", s.rejected());
+        row("collector: not delivered", s.failed());
+        row("events.raw: records of this run", c.rawRecords());
+        row("events.raw: distinct event ids", c.rawDistinct());
+        row("events.raw.dlq: failed-event records", c.rawDlq());
+        row("events.enriched: enriched", c.enriched());
+        c.enrichedFailedByType().forEach((type, n) -> row("events.enriched.dlq: " + type, n));
+        row("deduplicated (or still in flight)", c.deduplicatedOrPending());
+        System.out.println();
+    }
+
+    private static void row(String stage, long n) {
+        System.out.printf("  %-44s %,10d%n", stage, n);
+    }
+}

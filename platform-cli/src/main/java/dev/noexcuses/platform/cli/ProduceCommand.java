@@ -1,0 +1,42 @@
+package dev.noexcuses.platform.cli;
+
+import dev.noexcuses.producers.replay.FileReplay;
+import dev.noexcuses.producers.sdk.EventClient;
+import dev.noexcuses.producers.simulator.SimulationRun;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "produce", description = "Send events to a collector: the web-shop simulator, or a JSONL/CSV file with --file.")
+final class ProduceCommand implements Callable<Integer> {
+    @Mixin
+    ProducerOptions producer;
+
+    @Option(names = "--url", description = "Collector base URL (default: ${DEFAULT-VALUE}).", defaultValue = "http://localhost:8080")
+    String url;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "Replay this .jsonl/.ndjson or .csv file instead of simulating.")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        try (EventClient client = producer.client(url)) {
+            if (file != null) {
+                System.out.println("Replaying " + file + " into " + url);
+                FileReplay.Summary s = new FileReplay(client, System.out).replay(file);
+                System.out.printf("Replayed %,d lines: sent %,d, accepted %,d, rejected %,d, not delivered %,d, unreadable %,d%n",
+                        s.lines(), s.sent(), s.accepted(), s.rejected(), s.failed(), s.unreadable().size());
+                s.unreadable().stream().limit(20).forEach(u -> System.out.println("  unreadable " + u));
+                return s.failed() == 0 && s.unreadable().isEmpty() ? 0 : 1;
+            }
+            System.out.println("Simulating the web shop into " + url);
+            SimulationRun.Summary s = new SimulationRun(producer.simulator(), client, System.out)
+                    .run(producer.maxEvents(), producer.maxDuration(), producer.rate);
+            System.out.printf("Sent %,d events in %.1f s: accepted %,d, rejected %,d, not delivered %,d%n",
+                    s.generated(), s.elapsed().toMillis() / 1000.0, s.accepted(), s.rejected(), s.failed());
+            return s.failed() == 0 ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.noexcuses.platform.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.noexcuses.common.json.Json;
+import dev.noexcuses.infra.kafka.KafkaProbe;
+import dev.noexcuses.platform.runtime.HttpProbe;
+import dev.noexcuses.platform.runtime.RuntimeState;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", description = "Each component's health and endpoints, and how to connect to the infrastructure.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = "--json", description = "Print JSON for machines.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = options.load();
+        Path dataDir = options.dataDir(config);
+        Optional<RuntimeState> state = RuntimeState.read(dataDir);
+        boolean running = state.isPresent() && state.get().processAlive();
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("running", running);
+        out.put("data_dir", dataDir.toString());
+        ArrayNode components = out.putArray("components");
+        boolean allHealthy = running;
+        if (running) {
+            out.put("pid", state.get().pid());
+            out.put("started_at", state.get().startedAt().toString());
+            for (RuntimeState.Component c : state.get().components()) {
+                boolean healthy = healthy(c);
+                allHealthy &= healthy;
+                ObjectNode node = components.addObject();
+                node.put("name", c.name());
+                node.put("kind", c.kind());
+                node.put("embedded", c.embedded());
+                node.put("healthy", healthy);
+                node.set("endpoints", Json.mapper().valueToTree(c.endpoints()));
+            }
+        }
+        out.put("healthy", allHealthy);
+        if (json) {
+            System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        } else if (!running) {
+            System.out.println("The platform is not running (data directory " + dataDir + "). Start it: ./platform up");
+        } else {
+            System.out.printf("Platform running (pid %d, since %s), data in %s%n", state.get().pid(),
+                    state.get().startedAt(), dataDir);
+            System.out.printf("%-16s %-15s %-9s %s%n", "COMPONENT", "KIND", "HEALTH", "ENDPOINTS");
+            components.forEach(c -> System.out.printf("%-16s %-15s %-9s %s%n", c.get("name").asText(),
+                    c.get("kind").asText() + (c.get("embedded").asBoolean() ? "" : " (ext)"),
+                    c.get("healthy").asBoolean() ? "up" : "DOWN", c.get("endpoints")));
+        }
+        return running ? (allHealthy ? 0 : 1) : 3;
+    }
+
+    private static boolean healthy(RuntimeState.Component c) {
+        if (c.healthUrl() != null) {
+            return HttpProbe.ok(c.healthUrl());
+        }
+        if ("kafka".equals(c.name())) {
+            return KafkaProbe.reachable(c.endpoints().get("bootstrap_servers"), 3000);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.noexcuses.platform.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import dev.noexcuses.infra.InfraComponent;
+import dev.noexcuses.infra.LocalInfra;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole platform in this process: the infrastructure from {@code local-infra} (embedded or
+ * external), then every service in data-path order. Closing it stops everything in reverse.
+ */
+public final class PlatformRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PlatformRuntime.class);
+
+    private final LocalInfra infra;
+    private final Config serviceConfig;
+    private final Path dataDir;
+    private final List<RunningService> services = new ArrayList<>();
+    private boolean closed;
+
+    private PlatformRuntime(LocalInfra infra, Config serviceConfig, Path dataDir) {
+        this.infra = infra;
+        this.serviceConfig = serviceConfig;
+        this.dataDir = dataDir;
+    }
+
+    /** Starts infrastructure and services, reporting each step on {@code progress}. */
+    public static PlatformRuntime start(Config config, Path dataDir, PrintStream progress) {
+        requireNonNull(config, "config is null");
+        progress.println("Starting infrastructure (data in " + dataDir.toAbsolutePath().normalize() + ")");
+        LocalInfra infra = LocalInfra.forPlatform(config, dataDir);
+        infra.start();
+        for (InfraComponent c : infra.components()) {
+            progress.printf("  %-16s %s %s%n", c.name(), c.embedded() ? "embedded" : "external",
+                    c.connectionDetails());
+        }
+        PlatformRuntime runtime = new PlatformRuntime(infra, infra.serviceConfig(config), infra.dataDir());
+        try {
+            progress.println("Starting services");
+            for (ServiceFactory factory : ServiceFactory.ALL) {
+                runtime.startService(factory.name(), factory.starter(), progress);
+            }
+            runtime.writeState();
+        } catch (RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+        return runtime;
+    }
+
+    private void startService(String name, Function<Config, RunningService> starter, PrintStream progress) {
+        long t0 = System.nanoTime();
+        RunningService service = starter.apply(serviceConfig);
+        services.add(service);
+        progress.printf("  %-16s ready in %d ms %s%n", name, (System.nanoTime() - t0) / 1_000_000,
+                service.endpoints());
+    }
+
+    private void writeState() {
+        List<RuntimeState.Component> components = new ArrayList<>();
+        for (InfraComponent c : infra.components()) {
+            components.add(new RuntimeState.Component(c.name(), "infrastructure", c.embedded(), null,
+                    c.connectionDetails()));
+        }
+        for (RunningService s : services) {
+            components.add(new RuntimeState.Component(s.name(), "service", true, s.healthUrl(), s.endpoints()));
+        }
+        try {
+            new RuntimeState(ProcessHandle.current().pid(), Instant.now(), components).write(dataDir);
+        } catch (IOException e) {
+            LOG.warn("Cannot write {}: {}", RuntimeState.FILE, e.toString());
+        }
+    }
+
+    public Config serviceConfig() {
+        return serviceConfig;
+    }
+
+    public LocalInfra infra() {
+        return infra;
+    }
+
+    public List<RunningService> services() {
+        return List.copyOf(services);
+    }
+
+    public <T extends RunningService> T service(Class<T> type) {
+        return services.stream().filter(type::isInstance).map(type::cast).findFirst()
+                .orElseThrow(() -> new IllegalStateException(type.getSimpleName() + " is not running"));
+    }
+
+    /** The collector's base URL, for producers. */
+    public String collectorUrl() {
+        return "http://localhost:" + service(CollectorService.class).port();
+    }
+
+    public Map<String, String> connectionDetails() {
+        Map<String, String> details = new java.util.LinkedHashMap<>();
+        infra.components().forEach(c -> c.connectionDetails().forEach((k, v) -> details.put(c.name() + "." + k, v)));
+        return details;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = services.size() - 1; i >= 0; i--) {
+            RunningService s = services.get(i);
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Error stopping {}: {}", s.name(), e.toString());
+            }
+        }
+        infra.close();
+        RuntimeState.delete(dataDir);
+    }
+}
