@@ -28,8 +28,8 @@ public final class AdminServer implements AutoCloseable {
         Server server = Server.builder()
                 .http(new InetSocketAddress(host, port))
                 .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))
-                .service("/healthz", HealthCheckService.builder().checkers(live).build())
-                .service("/readyz", HealthCheckService.builder().checkers(readiness).build())
+                .service("/healthz", HealthCheckService.builder().checkers(live).longPolling(Duration.ZERO).build())
+                .service("/readyz", HealthCheckService.builder().checkers(readiness).longPolling(Duration.ZERO).build())
                 .service("/metrics", (ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, meters.scrape()))
                 .build();
         server.start().join();
