@@ -5,11 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.noexcuses.infra.kafka.EmbeddedKafka;
-import dev.noexcuses.infra.kafka.ExternalKafka;
+import dev.noexcuses.infra.kafka.KafkaFactory;
 import dev.noexcuses.infra.kafka.TopicSetup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,72 +26,75 @@ import org.slf4j.LoggerFactory;
  * The one harness that starts the platform's infrastructure, for {@code ./platform} and for tests
  * alike. Each component is embedded (a real server started here) unless the configuration points
  * at an external one. {@link #serviceConfig(Config)} gives services the resulting connection keys.
+ *
+ * <p>{@link #start()} starts every component; {@link #start(String...)} only the named ones (tests
+ * that need Kafka alone do not pay for OpenSearch), and may be called again to add more.
  */
 public final class LocalInfra implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalInfra.class);
 
+    /** Every kind of component, in start order. */
+    static final List<ComponentFactory> FACTORIES = List.of(
+            new KafkaFactory());
+
     private final Config config;
     private final Path dataDir;
     private final boolean temporary;
-    private final List<InfraComponent> components;
+    private final Ports ports;
     private final List<InfraComponent> started = new ArrayList<>();
+    private boolean topicsCreated;
 
-    private LocalInfra(Config config, Path dataDir, boolean temporary, List<InfraComponent> components) {
-        this.config = config;
+    private LocalInfra(Config config, Path dataDir, boolean temporary, Ports ports) {
+        this.config = requireNonNull(config, "config is null");
         this.dataDir = dataDir;
         this.temporary = temporary;
-        this.components = List.copyOf(components);
+        this.ports = ports;
     }
 
     /** Infrastructure for {@code ./platform up}: fixed ports from config, data kept under {@code dataDir}. */
     public static LocalInfra forPlatform(Config config, Path dataDir) {
-        requireNonNull(config, "config is null");
-        Path dir = dataDir.toAbsolutePath().normalize();
-        String host = config.getString("local-infra.host");
-        return new LocalInfra(config, dir, false, List.of(kafka(config, dir, host,
-                config.getInt("local-infra.kafka.port"), config.getInt("local-infra.kafka.controller-port"))));
+        return new LocalInfra(config, dataDir.toAbsolutePath().normalize(), false, Ports.fixed(config));
     }
 
     /** Infrastructure for a test JVM: a temporary data directory and free ports. */
     public static LocalInfra forTests(Config config) {
-        requireNonNull(config, "config is null");
         try {
-            Path dir = Files.createTempDirectory("noexcuses-test-");
-            String host = config.getString("local-infra.host");
-            return new LocalInfra(config, dir, true, List.of(kafka(config, dir, host, freePort(), freePort())));
+            return new LocalInfra(config, Files.createTempDirectory("noexcuses-test-"), true, Ports.free());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a temporary data directory", e);
         }
     }
 
-    private static InfraComponent kafka(Config config, Path dataDir, String host, int port, int controllerPort) {
-        String external = config.getString("kafka.bootstrap-servers");
-        if (!external.isBlank()) {
-            return new ExternalKafka(external);
-        }
-        return new EmbeddedKafka(dataDir.resolve("kafka"), host, port, controllerPort,
-                config.getInt("kafka.topics.partitions"));
-    }
-
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free port", e);
-        }
+        return Ports.freePort();
     }
 
-    /** Starts every component in order, then creates the platform's topics. */
+    /** Starts every component that is enabled in config, then creates the platform's topics. */
     public synchronized LocalInfra start() {
-        for (InfraComponent component : components) {
-            if (started.contains(component)) {
+        return start(FACTORIES.stream().map(ComponentFactory::name).filter(this::enabled).toArray(String[]::new));
+    }
+
+    private boolean enabled(String name) {
+        String key = "local-infra." + name + ".enabled";
+        return !config.hasPath(key) || config.getBoolean(key);
+    }
+
+    /** Starts the named components that are not running yet (Kafka is always among them). */
+    public synchronized LocalInfra start(String... names) {
+        List<String> wanted = new ArrayList<>(List.of(names));
+        if (!wanted.contains("kafka")) {
+            wanted.add(0, "kafka");
+        }
+        for (ComponentFactory factory : FACTORIES) {
+            if (!wanted.contains(factory.name()) || component(factory.name()).isPresent()) {
                 continue;
             }
+            InfraComponent component = factory.create(config, dataDir, ports);
             long t0 = System.nanoTime();
             try {
                 component.start();
             } catch (Exception e) {
+                component.stop();
                 close();
                 throw new IllegalStateException("Cannot start " + component.name() + ": " + e.getMessage(), e);
             }
@@ -100,11 +102,19 @@ public final class LocalInfra implements AutoCloseable {
             LOG.info("{} ready in {} ms ({})", component.name(), (System.nanoTime() - t0) / 1_000_000,
                     component.embedded() ? "embedded" : "external");
         }
-        try {
-            TopicSetup.ensureTopics(serviceConfig(config));
-        } catch (Exception e) {
-            close();
-            throw new IllegalStateException("Cannot create the platform's topics: " + e.getMessage(), e);
+        for (String name : wanted) {
+            if (FACTORIES.stream().noneMatch(f -> f.name().equals(name))) {
+                throw new IllegalArgumentException("Unknown infrastructure component '" + name + "'");
+            }
+        }
+        if (!topicsCreated) {
+            try {
+                TopicSetup.ensureTopics(serviceConfig(config));
+                topicsCreated = true;
+            } catch (Exception e) {
+                close();
+                throw new IllegalStateException("Cannot create the platform's topics: " + e.getMessage(), e);
+            }
         }
         return this;
     }
@@ -114,18 +124,22 @@ public final class LocalInfra implements AutoCloseable {
         return ConfigFactory.parseMap(serviceOverrides()).withFallback(base);
     }
 
-    public Map<String, String> serviceOverrides() {
+    public synchronized Map<String, String> serviceOverrides() {
         Map<String, String> keys = new LinkedHashMap<>();
-        components.forEach(c -> keys.putAll(c.serviceConfig()));
+        started.forEach(c -> keys.putAll(c.serviceConfig()));
         return keys;
     }
 
-    public List<InfraComponent> components() {
-        return components;
+    public synchronized List<InfraComponent> components() {
+        return List.copyOf(started);
+    }
+
+    public synchronized Optional<InfraComponent> component(String name) {
+        return started.stream().filter(c -> c.name().equals(name)).findFirst();
     }
 
     public Optional<EmbeddedKafka> embeddedKafka() {
-        return components.stream().filter(EmbeddedKafka.class::isInstance).map(EmbeddedKafka.class::cast).findFirst();
+        return component("kafka").filter(EmbeddedKafka.class::isInstance).map(EmbeddedKafka.class::cast);
     }
 
     public Config config() {
@@ -147,6 +161,7 @@ public final class LocalInfra implements AutoCloseable {
             }
         }
         started.clear();
+        topicsCreated = false;
         if (temporary) {
             deleteRecursively(dataDir);
         }

@@ -6,24 +6,25 @@ import java.util.Map;
 
 /**
  * One embedded infrastructure per test JVM: started on first use, stopped when the JVM exits.
- * Test classes share it instead of each starting their own broker.
+ * Test classes share it instead of each starting their own servers; a test that needs more than
+ * Kafka names the components ({@code SharedLocalInfra.get("opensearch")}) and they are added.
  */
 public final class SharedLocalInfra {
     private static LocalInfra instance;
 
     private SharedLocalInfra() {}
 
-    public static synchronized LocalInfra get() {
+    public static synchronized LocalInfra get(String... components) {
         if (instance == null) {
-            LocalInfra infra = LocalInfra.forTests(PlatformConfig.defaults(Map.of())).start();
+            LocalInfra infra = LocalInfra.forTests(PlatformConfig.defaults(Map.of()));
             Runtime.getRuntime().addShutdownHook(new Thread(infra::close, "local-infra-shutdown"));
             instance = infra;
         }
-        return instance;
+        return instance.start(components);
     }
 
-    /** The default configuration pointed at the shared infrastructure. */
-    public static Config serviceConfig(Map<String, String> overrides) {
-        return get().serviceConfig(PlatformConfig.defaults(overrides));
+    /** The default configuration, with overrides, pointed at the shared infrastructure's components. */
+    public static Config serviceConfig(Map<String, String> overrides, String... components) {
+        return get(components).serviceConfig(PlatformConfig.defaults(overrides));
     }
 }
