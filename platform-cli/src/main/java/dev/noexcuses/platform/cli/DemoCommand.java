@@ -41,8 +41,8 @@ final class DemoCommand implements Callable<Integer> {
                 summary = new SimulationRun(producer.simulator(), client, System.out)
                         .run(producer.maxEvents(), producer.maxDuration(), producer.rate);
             }
-            System.out.println("Counting what reached each stage...");
-            StageCounts counts = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start);
+            System.out.println("Waiting for every stage to finish this run's events...");
+            StageCounts counts = awaitSettled(runtime, summary, start);
             printReport(summary, counts);
             if (!exit) {
                 Foreground.printWhereToLook(runtime);
@@ -57,6 +57,25 @@ final class DemoCommand implements Callable<Integer> {
                 runtime.close();
             }
         }
+    }
+
+    /** Reads the stages until two reads two seconds apart agree (bounded), showing progress. */
+    private static StageCounts awaitSettled(PlatformRuntime runtime, SimulationRun.Summary summary, Instant start)
+            throws InterruptedException {
+        StageCounts previous = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(2000);
+            StageCounts now = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start);
+            System.out.printf("  raw %,d -> enriched %,d, failed %,d%n", now.rawRecords(), now.enriched(),
+                    now.enrichedFailed());
+            if (now.equals(previous)) {
+                return now;
+            }
+            previous = now;
+        }
+        System.out.println("  (stages still moving after 90 s; showing the latest counts)");
+        return previous;
     }
 
     private static void printReport(SimulationRun.Summary s, StageCounts c) {

@@ -2,6 +2,7 @@ package dev.noexcuses.platform.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.noexcuses.platform.runtime.PlatformRuntime;
 import dev.noexcuses.platform.runtime.RunningService;
 import dev.noexcuses.platform.runtime.RuntimeState;
 import dev.noexcuses.platform.runtime.ServiceFactory;
@@ -43,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
             System.out.println("Using the running platform's Kafka at " + bootstrap);
             config = ConfigFactory.parseMap(Map.of("kafka.bootstrap-servers", bootstrap)).withFallback(config);
         }
-        RunningService service = factory.starter().apply(config);
+        RunningService service = factory.starter().apply(PlatformRuntime.withShippedFiles(config));
         System.out.println(service.name() + " running: " + service.endpoints() + " (Ctrl-C stops it)");
         Foreground.waitForShutdown(service);
         return 0;

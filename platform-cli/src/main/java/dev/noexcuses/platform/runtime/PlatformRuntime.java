@@ -45,7 +45,8 @@ public final class PlatformRuntime implements AutoCloseable {
             progress.printf("  %-16s %s %s%n", c.name(), c.embedded() ? "embedded" : "external",
                     c.connectionDetails());
         }
-        PlatformRuntime runtime = new PlatformRuntime(infra, infra.serviceConfig(config), infra.dataDir());
+        PlatformRuntime runtime = new PlatformRuntime(infra, withShippedFiles(infra.serviceConfig(config)),
+                infra.dataDir());
         try {
             progress.println("Starting services");
             for (ServiceFactory factory : ServiceFactory.ALL) {
@@ -57,6 +58,22 @@ public final class PlatformRuntime implements AutoCloseable {
             throw e;
         }
         return runtime;
+    }
+
+    /** Files the platform ships (the schema registry) are found from its home, whatever the working directory. */
+    public static Config withShippedFiles(Config config) {
+        Path home = Path.of(config.getString("platform.home"));
+        Map<String, String> resolved = new java.util.LinkedHashMap<>();
+        for (String key : List.of("enricher.registry.location", "enrichment-api.schemas-directory")) {
+            if (!config.hasPath(key)) {
+                continue;
+            }
+            String value = config.getString(key);
+            if (!value.contains("://") && !Path.of(value).isAbsolute()) {
+                resolved.put(key, home.resolve(value).toAbsolutePath().normalize().toString());
+            }
+        }
+        return com.typesafe.config.ConfigFactory.parseMap(resolved).withFallback(config);
     }
 
     private void startService(String name, Function<Config, RunningService> starter, PrintStream progress) {

@@ -9,7 +9,9 @@ import java.util.function.Function;
 /** Every service the platform runs, in data-path order, and how to start each one. */
 public record ServiceFactory(String name, Function<Config, RunningService> starter) {
     public static final List<ServiceFactory> ALL = List.of(
-            new ServiceFactory("collector", CollectorService::new));
+            new ServiceFactory("collector", CollectorService::new),
+            new ServiceFactory("enrichment-api", EnrichmentApiService::new),
+            new ServiceFactory("enricher", EnricherService::new));
 
     public static Optional<ServiceFactory> named(String name) {
         String wanted = name.toLowerCase(Locale.ROOT);
