@@ -26,8 +26,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.Closeable;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +34,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -58,6 +59,7 @@ public final class EnricherApp implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final AdminServer admin;
     private final KafkaStreamsMetrics streamsMetrics;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private EnricherApp(KafkaStreams streams, PrometheusMeterRegistry meters, EnricherMetrics metrics,
                         List<AutoCloseable> resources, AdminServer admin, KafkaStreamsMetrics streamsMetrics) {
@@ -177,6 +179,11 @@ public final class EnricherApp implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, c.getDuration("commit-interval").toMillis());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.getInt("kafka.topics.replication-factor"));
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // Static membership: close() then removes this instance from the group, so its partitions move
+        // to the other instances at once instead of after the session timeout.
+        String instanceId = c.getString("instance-id").isBlank()
+                ? "enricher-" + UUID.randomUUID().toString().substring(0, 8) : c.getString("instance-id");
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
         for (Map.Entry<String, ConfigValue> extra : c.getConfig("streams").entrySet()) {
             props.put(extra.getKey(), String.valueOf(extra.getValue().unwrapped()));
         }
@@ -218,6 +225,9 @@ public final class EnricherApp implements AutoCloseable {
     /** Stops processing (committing what was done, leaving the group so partitions move at once), then the rest. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
         streamsMetrics.close();
         if (admin != null) {
