@@ -90,7 +90,7 @@ public final class CollectorGrpcService extends CollectorServiceGrpc.CollectorSe
             }
             List<IncomingEvent> events = new ArrayList<>(batch.getEventsCount());
             for (Event event : batch.getEventsList()) {
-                events.add(new IncomingEvent(ProtoJson.toJson(event), event.toByteArray(), false));
+                events.add(new IncomingEvent(ProtoJson.toJson(event), event::toByteArray, false));
             }
             IntakeResult result = intake.accept(events, info);
             SendResponse.Builder answer = SendResponse.newBuilder().setAccepted(result.accepted());

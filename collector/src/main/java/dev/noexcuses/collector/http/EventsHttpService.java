@@ -160,14 +160,14 @@ public final class EventsHttpService implements HttpService {
                     int from = (int) parser.currentTokenLocation().getByteOffset();
                     JsonNode node = Json.mapper().readTree(parser);
                     int to = (int) parser.currentLocation().getByteOffset();
-                    events.add(new IncomingEvent(node, Arrays.copyOfRange(body, from, to), true));
+                    events.add(new IncomingEvent(node, () -> Arrays.copyOfRange(body, from, to), true));
                 }
                 if (events.isEmpty()) {
                     throw new MalformedPayloadException("empty array: send at least one event");
                 }
             } else {
                 JsonNode node = Json.mapper().readTree(parser);
-                events.add(new IncomingEvent(node, body, true));
+                events.add(new IncomingEvent(node, () -> body, true));
             }
             if (parser.nextToken() != null) {
                 throw new MalformedPayloadException("malformed JSON: unexpected content after the "
@@ -196,7 +196,7 @@ public final class EventsHttpService implements HttpService {
         }
         List<IncomingEvent> events = new ArrayList<>(batch.getEventsCount());
         for (Event event : batch.getEventsList()) {
-            events.add(new IncomingEvent(ProtoJson.toJson(event), event.toByteArray(), false));
+            events.add(new IncomingEvent(ProtoJson.toJson(event), event::toByteArray, false));
         }
         return events;
     }

@@ -4,37 +4,49 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** The collector's own meters, next to Armeria's request meters in the same registry. */
+/**
+ * The collector's own meters, next to Armeria's request meters in the same registry. Meters are
+ * looked up once per tag value and kept, so the hot path does no registry work.
+ */
 public final class CollectorMetrics {
     private final MeterRegistry registry;
+    private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
+    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+    private final Map<String, Timer> latency = new ConcurrentHashMap<>();
+    private final Counter authFailures;
 
     public CollectorMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.authFailures = Counter.builder("collector.auth.failures")
+                .description("Requests with a missing or unknown write key").register(registry);
     }
 
     public void accepted(String transport, int count) {
         if (count > 0) {
-            Counter.builder("collector.events.accepted").tag("transport", transport)
-                    .description("Events written to events.raw").register(registry).increment(count);
+            accepted.computeIfAbsent(transport, t -> Counter.builder("collector.events.accepted").tag("transport", t)
+                    .description("Events written to events.raw").register(registry)).increment(count);
         }
     }
 
     public void rejected(String reason) {
-        Counter.builder("collector.events.rejected").tag("reason", reason)
-                .description("Events and requests written to events.raw.dlq, by reason").register(registry).increment();
+        rejected.computeIfAbsent(reason, r -> Counter.builder("collector.events.rejected").tag("reason", r)
+                .description("Events and requests written to events.raw.dlq, by reason").register(registry))
+                .increment();
     }
 
     public void authFailure() {
-        Counter.builder("collector.auth.failures").description("Requests with a missing or unknown write key")
-                .register(registry).increment();
+        authFailures.increment();
     }
 
-    public void request(String transport, int status, Duration latency) {
-        Timer.builder("collector.request.latency").tag("transport", transport).tag("status", String.valueOf(status))
+    public void request(String transport, int status, Duration elapsed) {
+        latency.computeIfAbsent(transport + "/" + status, k -> Timer.builder("collector.request.latency")
+                .tag("transport", transport).tag("status", String.valueOf(status))
                 .description("Time from request start to answer, including Kafka acknowledgement")
                 .publishPercentileHistogram()
-                .register(registry).record(latency);
+                .register(registry)).record(elapsed);
     }
 
     public MeterRegistry registry() {

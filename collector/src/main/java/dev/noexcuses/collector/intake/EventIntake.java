@@ -100,9 +100,9 @@ public final class EventIntake {
         context.put("batch_index", String.valueOf(index));
         context.put("payload_format", incoming.originalIsText() ? "json" : "protobuf");
         return incoming.originalIsText()
-                ? FailedEvent.ofBytes(type, COMPONENT, errors, eventId, incoming.original(), Integer.MAX_VALUE,
+                ? FailedEvent.ofBytes(type, COMPONENT, errors, eventId, incoming.original().get(), Integer.MAX_VALUE,
                         Instant.now(), context)
-                : FailedEvent.ofBinary(type, COMPONENT, errors, eventId, incoming.original(), Integer.MAX_VALUE,
+                : FailedEvent.ofBinary(type, COMPONENT, errors, eventId, incoming.original().get(), Integer.MAX_VALUE,
                         Instant.now(), context);
     }
 
