@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.noexcuses.infra.kafka.EmbeddedKafka;
 import dev.noexcuses.infra.kafka.KafkaFactory;
 import dev.noexcuses.infra.kafka.TopicSetup;
+import dev.noexcuses.infra.opensearch.OpenSearchFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -35,7 +36,8 @@ public final class LocalInfra implements AutoCloseable {
 
     /** Every kind of component, in start order. */
     static final List<ComponentFactory> FACTORIES = List.of(
-            new KafkaFactory());
+            new KafkaFactory(),
+            new OpenSearchFactory());
 
     private final Config config;
     private final Path dataDir;
