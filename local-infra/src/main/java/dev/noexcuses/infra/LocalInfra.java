@@ -8,6 +8,8 @@ import dev.noexcuses.infra.kafka.EmbeddedKafka;
 import dev.noexcuses.infra.kafka.KafkaFactory;
 import dev.noexcuses.infra.kafka.TopicSetup;
 import dev.noexcuses.infra.opensearch.OpenSearchFactory;
+import dev.noexcuses.infra.postgres.PostgresFactory;
+import dev.noexcuses.infra.s3.S3Factory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -37,6 +39,8 @@ public final class LocalInfra implements AutoCloseable {
     /** Every kind of component, in start order. */
     static final List<ComponentFactory> FACTORIES = List.of(
             new KafkaFactory(),
+            new PostgresFactory(),
+            new S3Factory(),
             new OpenSearchFactory());
 
     private final Config config;
