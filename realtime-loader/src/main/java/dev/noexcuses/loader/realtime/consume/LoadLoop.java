@@ -1,0 +1,296 @@
+package dev.noexcuses.loader.realtime.consume;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.noexcuses.loader.realtime.document.DocumentMapper;
+import dev.noexcuses.loader.realtime.document.IndexDocument;
+import dev.noexcuses.loader.realtime.document.SourceRecord;
+import dev.noexcuses.loader.realtime.index.BulkWriter;
+import dev.noexcuses.loader.realtime.index.IndexTemplates;
+import dev.noexcuses.loader.realtime.metrics.LoaderMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loader's one thread, top to bottom: read records, turn them into documents, and when the batch
+ * is full or old enough write it and commit the offsets of the records it came from, only after every
+ * document is acknowledged (indexed, or refused and written as a {@code loader_failure} record). While
+ * the cluster cannot take documents the partitions are paused, but the consumer keeps polling, so it
+ * stays in its group, and nothing more is read until the batch is in.
+ */
+public final class LoadLoop implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(LoadLoop.class);
+    private static final long POLL_SLICE_MS = 200;
+
+    /** When to flush and how to stop. */
+    public record Options(List<String> topics, int maxDocuments, long maxBytes, Duration flushInterval,
+                          Duration initialBackoff, Duration maxBackoff) {
+        public Options {
+            topics = List.copyOf(topics);
+            requireNonNull(flushInterval, "flushInterval is null");
+            requireNonNull(initialBackoff, "initialBackoff is null");
+            requireNonNull(maxBackoff, "maxBackoff is null");
+        }
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final DocumentMapper mapper;
+    private final BulkWriter writer;
+    private final IndexTemplates templates;
+    private final LoaderMetrics metrics;
+    private final Options options;
+    private final Batch batch = new Batch();
+    private final BulkWriter.Pause pauseConsuming = this::pauseConsuming;
+
+    private volatile boolean stopping;
+    private volatile long stopDeadlineNanos = Long.MAX_VALUE;
+    private volatile boolean templatesInstalled;
+    private volatile boolean waitingForCluster;
+    private volatile boolean failed;
+    private long lastLagUpdateNanos;
+
+    public LoadLoop(KafkaConsumer<String, byte[]> consumer, DocumentMapper mapper, BulkWriter writer,
+                    IndexTemplates templates, LoaderMetrics metrics, Options options) {
+        this.consumer = requireNonNull(consumer, "consumer is null");
+        this.mapper = requireNonNull(mapper, "mapper is null");
+        this.writer = requireNonNull(writer, "writer is null");
+        this.templates = requireNonNull(templates, "templates is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+        this.options = requireNonNull(options, "options is null");
+    }
+
+    @Override
+    public void run() {
+        try {
+            installTemplates();
+            consumer.subscribe(options.topics(), new PartitionsListener());
+            long flushIntervalNanos = options.flushInterval().toNanos();
+            while (!stopping) {
+                long untilDue = batch.nanosUntilDue(flushIntervalNanos);
+                long pollMs = Math.min(POLL_SLICE_MS, TimeUnit.NANOSECONDS.toMillis(untilDue));
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(pollMs));
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    batch.add(mapper.map(new SourceRecord(record.topic(), record.partition(), record.offset(),
+                            record.timestamp(), record.value())));
+                    if (batch.full(options.maxDocuments(), options.maxBytes())) {
+                        flush();
+                    }
+                }
+                updateLag();
+                if (batch.nanosUntilDue(flushIntervalNanos) == 0) {
+                    flush();
+                }
+            }
+            // Stopping: what was read is written and committed if the cluster takes it in time.
+            flush();
+        } catch (BulkWriter.Stopped e) {
+            LOG.info("Stopped with {} documents not acknowledged; their records are read again at the next start",
+                    batch.size());
+        } catch (RuntimeException | Error e) {
+            failed = true;
+            LOG.error("The realtime loader's consumer loop failed; it no longer loads (restart the loader)", e);
+        } finally {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.warn("Error closing the consumer: {}", e.toString());
+            }
+        }
+    }
+
+    private void installTemplates() throws BulkWriter.Stopped {
+        Duration backoff = options.initialBackoff();
+        while (true) {
+            try {
+                String cluster = templates.install();
+                templatesInstalled = true;
+                waitingForCluster = false;
+                metrics.waitingForCluster(false);
+                LOG.info("Index templates installed on {}", cluster);
+                return;
+            } catch (Exception e) {
+                waitingForCluster = true;
+                metrics.waitingForCluster(true);
+                LOG.warn("Cannot install the index templates yet ({}); retrying in {} ms", e.getMessage(),
+                        backoff.toMillis());
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff()
+                        : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void sleep(Duration duration) throws BulkWriter.Stopped {
+        long until = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < until) {
+            if (stopping) {
+                throw new BulkWriter.Stopped();
+            }
+            try {
+                Thread.sleep(Math.min(POLL_SLICE_MS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BulkWriter.Stopped();
+            }
+        }
+    }
+
+    /** Writes the batch until every document is acknowledged, then commits the offsets of its records. */
+    private void flush() throws BulkWriter.Stopped {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<IndexDocument> documents = batch.documents();
+        Map<TopicPartition, OffsetAndMetadata> offsets = batch.nextOffsets();
+        BulkWriter.Outcome outcome = writer.write(documents, pauseConsuming);
+        countIndexed(outcome.indexed());
+        if (!outcome.rejected().isEmpty()) {
+            writeRejections(outcome.rejected());
+        }
+        if (waitingForCluster) {
+            consumer.resume(consumer.paused());
+            waitingForCluster = false;
+            metrics.waitingForCluster(false);
+            LOG.info("The search cluster takes documents again; loading resumed");
+        }
+        commit(offsets);
+        batch.clear();
+    }
+
+    /** Each refused document becomes a loader_failure record in the failed index: never dropped, never blocking. */
+    private void writeRejections(List<BulkWriter.Rejection> rejections) throws BulkWriter.Stopped {
+        List<IndexDocument> failures = new ArrayList<>(rejections.size());
+        for (BulkWriter.Rejection rejection : rejections) {
+            metrics.rejected(rejection.document());
+            LOG.warn("Document {} from {} refused by the cluster ({}): written as a loader_failure record",
+                    rejection.document().id(), rejection.document().origin(), rejection.reason());
+            failures.add(mapper.rejected(rejection.document(), rejection.reason()));
+        }
+        BulkWriter.Outcome outcome = writer.write(failures, pauseConsuming);
+        countIndexed(outcome.indexed());
+        for (BulkWriter.Rejection refusedToo : outcome.rejected()) {
+            metrics.unloadable();
+            LOG.error("The loader_failure record of {} was refused too ({}); its record, in full: {}",
+                    refusedToo.document().origin(), refusedToo.reason(), refusedToo.document().source());
+        }
+    }
+
+    private void countIndexed(List<IndexDocument> indexed) {
+        long now = System.currentTimeMillis();
+        for (IndexDocument document : indexed) {
+            metrics.indexed(document, now);
+        }
+    }
+
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> owned = new HashMap<>(offsets);
+        owned.keySet().retainAll(consumer.assignment());
+        if (owned.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(owned);
+        } catch (KafkaException e) {
+            // The documents are in: whoever reads these records again rewrites the same ids.
+            LOG.warn("Cannot commit offsets {} ({}); their records will be read and indexed again", owned,
+                    e.toString());
+        }
+    }
+
+    /**
+     * Waits out a backoff with the partitions paused: polling keeps the consumer in its group (and
+     * under max.poll.interval.ms) without reading anything new.
+     */
+    private void pauseConsuming(Duration backoff) throws BulkWriter.Stopped {
+        if (!waitingForCluster) {
+            waitingForCluster = true;
+            metrics.waitingForCluster(true);
+        }
+        long until = System.nanoTime() + backoff.toNanos();
+        do {
+            if (stopping && System.nanoTime() > stopDeadlineNanos) {
+                throw new BulkWriter.Stopped();
+            }
+            consumer.pause(consumer.assignment());
+            long sliceMs = Math.min(POLL_SLICE_MS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+            ConsumerRecords<String, byte[]> unexpected = consumer.poll(Duration.ofMillis(sliceMs));
+            // Partitions assigned during that poll were not paused yet: put their records back.
+            for (TopicPartition partition : unexpected.partitions()) {
+                consumer.seek(partition, unexpected.records(partition).get(0).offset());
+            }
+        } while (System.nanoTime() < until);
+        try {
+            // The cluster may be back without our templates (a new node): they must exist before any index is made.
+            templates.install();
+        } catch (Exception e) {
+            LOG.debug("Templates not installed yet: {}", e.toString());
+        }
+    }
+
+    private void updateLag() {
+        long now = System.nanoTime();
+        if (now - lastLagUpdateNanos < TimeUnit.SECONDS.toNanos(1)) {
+            return;
+        }
+        lastLagUpdateNanos = now;
+        Map<String, Long> byTopic = new HashMap<>();
+        options.topics().forEach(t -> byTopic.put(t, 0L));
+        for (TopicPartition partition : consumer.assignment()) {
+            OptionalLong lag = consumer.currentLag(partition);
+            if (lag.isPresent()) {
+                byTopic.merge(partition.topic(), lag.getAsLong(), Long::sum);
+            }
+        }
+        byTopic.forEach(metrics::lag);
+    }
+
+    /** Asks the loop to stop: it writes and commits what it read, giving up after {@code timeout}. */
+    public void stop(Duration timeout) {
+        stopDeadlineNanos = System.nanoTime() + timeout.toNanos();
+        stopping = true;
+    }
+
+    /** Not failed (it may be waiting for the cluster). */
+    public boolean isHealthy() {
+        return !failed;
+    }
+
+    /** Loading: templates installed and the cluster taking documents. */
+    public boolean isReady() {
+        return !failed && templatesInstalled && !waitingForCluster && !stopping;
+    }
+
+    private final class PartitionsListener implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            batch.forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (waitingForCluster) {
+                consumer.pause(partitions);
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            batch.forget(partitions);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.noexcuses.loader.realtime.index;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.noexcuses.loader.realtime.document.IndexDocument;
+import dev.noexcuses.loader.realtime.metrics.LoaderMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.opensearch._types.OpenSearchException;
+import org.opensearch.client.opensearch.core.BulkRequest;
+import org.opensearch.client.opensearch.core.BulkResponse;
+import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
+import org.opensearch.client.transport.httpclient5.ResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes documents with bulk requests until the cluster has either indexed or refused each one. What
+ * it cannot take now (429, 5xx, unreachable) is sent again after a growing pause, for as long as it
+ * takes: the caller decides how to wait ({@link Pause}), so the consumer can keep its group membership.
+ */
+public final class BulkWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(BulkWriter.class);
+
+    /** A document the cluster refused for good (mapping conflict, invalid value), with its reason. */
+    public record Rejection(IndexDocument document, int status, String reason) {}
+
+    /** What became of a write: every document is in exactly one list. */
+    public record Outcome(List<IndexDocument> indexed, List<Rejection> rejected, boolean hadToWait) {}
+
+    /** How the writer waits before it tries again. */
+    public interface Pause {
+        /** Waits about {@code backoff}; throws {@link Stopped} when the loader is stopping and must give up. */
+        void await(Duration backoff) throws Stopped;
+    }
+
+    /** The loader is stopping: the documents are left unacknowledged (and their offsets uncommitted). */
+    public static final class Stopped extends Exception {
+        public Stopped() {
+            super("Stopped while writing to the search cluster", null, false, false);
+        }
+    }
+
+    private final OpenSearchClient client;
+    private final LoaderMetrics metrics;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+
+    public BulkWriter(OpenSearchClient client, LoaderMetrics metrics, Duration initialBackoff, Duration maxBackoff) {
+        this.client = requireNonNull(client, "client is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+        this.initialBackoff = requireNonNull(initialBackoff, "initialBackoff is null");
+        this.maxBackoff = requireNonNull(maxBackoff, "maxBackoff is null");
+    }
+
+    public Outcome write(List<IndexDocument> documents, Pause pause) throws Stopped {
+        List<IndexDocument> indexed = new ArrayList<>(documents.size());
+        List<Rejection> rejected = new ArrayList<>();
+        List<IndexDocument> pending = documents;
+        Duration backoff = initialBackoff;
+        boolean waited = false;
+        while (!pending.isEmpty()) {
+            pending = attempt(pending, indexed, rejected);
+            if (!pending.isEmpty()) {
+                waited = true;
+                metrics.bulkRetried(pending.size());
+                pause.await(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+            }
+        }
+        return new Outcome(indexed, rejected, waited);
+    }
+
+    /** One bulk request; returns the documents to send again. */
+    private List<IndexDocument> attempt(List<IndexDocument> batch, List<IndexDocument> indexed,
+                                        List<Rejection> rejected) {
+        long t0 = System.nanoTime();
+        BulkResponse response;
+        try {
+            response = client.bulk(request(batch));
+        } catch (OpenSearchException e) {
+            metrics.bulkFailed(System.nanoTime() - t0);
+            return wholeRequestRefused(batch, e.status(), e.getMessage(), indexed, rejected);
+        } catch (ResponseException e) {
+            // An error status without an OpenSearch error body (e.g. from a proxy in front of the cluster).
+            metrics.bulkFailed(System.nanoTime() - t0);
+            return wholeRequestRefused(batch, e.status(), e.getMessage(), indexed, rejected);
+        } catch (Exception e) {
+            // Connection refused, reset or timed out: the cluster is down or overloaded; try again.
+            metrics.bulkFailed(System.nanoTime() - t0);
+            LOG.warn("Bulk request of {} documents failed ({}); retrying with backoff", batch.size(), e.toString());
+            return batch;
+        }
+        metrics.bulkSucceeded(System.nanoTime() - t0);
+        List<IndexDocument> retry = new ArrayList<>();
+        List<BulkResponseItem> items = response.items();
+        for (int i = 0; i < batch.size(); i++) {
+            BulkResponseItem item = items.get(i);
+            IndexDocument document = batch.get(i);
+            if (item.error() == null) {
+                indexed.add(document);
+            } else if (retryable(item.status())) {
+                retry.add(document);
+            } else {
+                String reason = item.error().type() + ": " + item.error().reason();
+                rejected.add(new Rejection(document, item.status(), reason));
+            }
+        }
+        if (!retry.isEmpty()) {
+            LOG.debug("{} of {} documents were not taken now (e.g. 429); retrying them", retry.size(), batch.size());
+        }
+        return retry;
+    }
+
+    /**
+     * The cluster answered the whole request with an error status. Busy or failing (429, 5xx): all again
+     * later. Anything else refused the request itself (too large, one malformed document): halves are
+     * tried alone until the offending documents stand by themselves and are rejected one by one.
+     */
+    private List<IndexDocument> wholeRequestRefused(List<IndexDocument> batch, int status, String message,
+                                                    List<IndexDocument> indexed, List<Rejection> rejected) {
+        if (retryable(status)) {
+            LOG.warn("Bulk request of {} documents answered {} ({}); retrying with backoff", batch.size(), status,
+                    message);
+            return batch;
+        }
+        if (batch.size() == 1) {
+            rejected.add(new Rejection(batch.get(0), status, message));
+            return List.of();
+        }
+        int half = batch.size() / 2;
+        List<IndexDocument> retry = new ArrayList<>(attempt(batch.subList(0, half), indexed, rejected));
+        retry.addAll(attempt(batch.subList(half, batch.size()), indexed, rejected));
+        return retry;
+    }
+
+    private static boolean retryable(int status) {
+        return status == 429 || status == 408 || status >= 500;
+    }
+
+    private static BulkRequest request(List<IndexDocument> batch) {
+        BulkRequest.Builder bulk = new BulkRequest.Builder();
+        for (IndexDocument document : batch) {
+            bulk.operations(op -> op.index(index -> index
+                    .index(document.index())
+                    .id(document.id())
+                    .document(document.source())));
+        }
+        return bulk.build();
+    }
+}
