@@ -124,6 +124,15 @@ final class LoaderTestSupport implements AutoCloseable {
         }
     }
 
+    /** Sends without waiting; {@link #flush()} waits for everything sent. */
+    void sendAsync(String topic, String key, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, key, value));
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
     void sendEvent(EventEnvelope event) {
         send(enrichedTopic, event.partitionKey(), Json.toBytes(event));
     }
