@@ -11,7 +11,8 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
     public static final List<ServiceFactory> ALL = List.of(
             new ServiceFactory("collector", CollectorService::new),
             new ServiceFactory("enrichment-api", EnrichmentApiService::new),
-            new ServiceFactory("enricher", EnricherService::new));
+            new ServiceFactory("enricher", EnricherService::new),
+            new ServiceFactory("realtime-loader", RealtimeLoaderService::new));
 
     public static Optional<ServiceFactory> named(String name) {
         String wanted = name.toLowerCase(Locale.ROOT);
