@@ -2,6 +2,7 @@ package dev.noexcuses.platform.cli;
 
 import com.typesafe.config.Config;
 import dev.noexcuses.platform.report.StageCounts;
+import dev.noexcuses.platform.verify.RunLog;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
 import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
@@ -41,6 +42,8 @@ final class DemoCommand implements Callable<Integer> {
                 summary = new SimulationRun(producer.simulator(), client, System.out)
                         .run(producer.maxEvents(), producer.maxDuration(), producer.rate);
             }
+            new RunLog("demo", start, Instant.now(), summary.acceptedIds(), summary.rejected())
+                    .write(options.dataDir(config));
             System.out.println("Waiting for every stage to finish this run's events...");
             StageCounts counts = awaitSettled(runtime, summary, start);
             printReport(summary, counts);

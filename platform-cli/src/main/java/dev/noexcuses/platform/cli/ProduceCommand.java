@@ -1,5 +1,6 @@
 package dev.noexcuses.platform.cli;
 
+import dev.noexcuses.platform.verify.RunLog;
 import dev.noexcuses.producers.replay.FileReplay;
 import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
@@ -14,6 +15,9 @@ final class ProduceCommand implements Callable<Integer> {
     @Mixin
     ProducerOptions producer;
 
+    @Mixin
+    ConfigOptions options;
+
     @Option(names = "--url", description = "Collector base URL (default: ${DEFAULT-VALUE}).", defaultValue = "http://localhost:8080")
     String url;
 
@@ -22,6 +26,8 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        java.nio.file.Path dataDir = options.dataDir(options.load());
+        java.time.Instant started = java.time.Instant.now();
         try (EventClient client = producer.client(url)) {
             if (file != null) {
                 System.out.println("Replaying " + file + " into " + url);
@@ -29,6 +35,7 @@ final class ProduceCommand implements Callable<Integer> {
                 System.out.printf("Replayed %,d lines: sent %,d, accepted %,d, rejected %,d, not delivered %,d, unreadable %,d%n",
                         s.lines(), s.sent(), s.accepted(), s.rejected(), s.failed(), s.unreadable().size());
                 s.unreadable().stream().limit(20).forEach(u -> System.out.println("  unreadable " + u));
+                new RunLog("replay", started, java.time.Instant.now(), s.acceptedIds(), s.rejected()).write(dataDir);
                 return s.failed() == 0 && s.unreadable().isEmpty() ? 0 : 1;
             }
             System.out.println("Simulating the web shop into " + url);
@@ -36,6 +43,7 @@ final class ProduceCommand implements Callable<Integer> {
                     .run(producer.maxEvents(), producer.maxDuration(), producer.rate);
             System.out.printf("Sent %,d events in %.1f s: accepted %,d, rejected %,d, not delivered %,d%n",
                     s.generated(), s.elapsed().toMillis() / 1000.0, s.accepted(), s.rejected(), s.failed());
+            new RunLog("produce", started, java.time.Instant.now(), s.acceptedIds(), s.rejected()).write(dataDir);
             return s.failed() == 0 ? 0 : 1;
         }
     }

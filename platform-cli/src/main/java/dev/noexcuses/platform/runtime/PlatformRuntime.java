@@ -94,7 +94,8 @@ public final class PlatformRuntime implements AutoCloseable {
             components.add(new RuntimeState.Component(s.name(), "service", true, s.healthUrl(), s.endpoints()));
         }
         try {
-            new RuntimeState(ProcessHandle.current().pid(), Instant.now(), components).write(dataDir);
+            new RuntimeState(ProcessHandle.current().pid(), Instant.now(), components, infra.serviceOverrides())
+                    .write(dataDir);
         } catch (IOException e) {
             LOG.warn("Cannot write {}: {}", RuntimeState.FILE, e.toString());
         }

@@ -12,9 +12,12 @@ import java.util.Optional;
 
 /**
  * What a running platform writes to {@code <data-dir>/platform.json}: its process id and every
- * component's endpoints, so {@code status} and {@code down} in another process can find them.
+ * component's endpoints, and the connection keys of its infrastructure (e.g. the embedded broker's
+ * {@code kafka.bootstrap-servers}), so {@code status}, {@code down}, {@code verify} and
+ * {@code run COMPONENT} in another process can find them.
  */
-public record RuntimeState(long pid, Instant startedAt, List<Component> components) {
+public record RuntimeState(long pid, Instant startedAt, List<Component> components,
+                           Map<String, String> serviceConfig) {
     public static final String FILE = "platform.json";
 
     public record Component(String name, String kind, boolean embedded, String healthUrl,
@@ -22,6 +25,7 @@ public record RuntimeState(long pid, Instant startedAt, List<Component> componen
 
     public RuntimeState {
         components = List.copyOf(components);
+        serviceConfig = serviceConfig == null ? Map.of() : Map.copyOf(serviceConfig);
     }
 
     public void write(Path dataDir) throws IOException {

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FileReplay {
     /** The outcome of a replay. */
-    public record Summary(long lines, long sent, long accepted, long rejected, long failed, List<String> unreadable) {}
+    public record Summary(long lines, long sent, long accepted, long rejected, long failed, List<String> unreadable,
+                          java.util.Set<String> acceptedIds) {}
 
     private final EventClient client;
     private final PrintStream progress;
@@ -47,6 +48,7 @@ public final class FileReplay {
         AtomicLong rejected = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         List<String> unreadable = new ArrayList<>();
+        java.util.Set<String> acceptedIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
         List<CompletableFuture<Delivery>> outstanding = new ArrayList<>();
         long lines = 0;
         long sent = 0;
@@ -86,6 +88,9 @@ public final class FileReplay {
                         failed.incrementAndGet();
                     } else if (d.outcome() == Delivery.Outcome.ACCEPTED) {
                         accepted.incrementAndGet();
+                        if (d.eventId() != null) {
+                            acceptedIds.add(d.eventId());
+                        }
                     } else {
                         rejected.incrementAndGet();
                     }
@@ -103,7 +108,8 @@ public final class FileReplay {
         }
         client.flush();
         CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new)).join();
-        return new Summary(lines, sent, accepted.get(), rejected.get(), failed.get(), List.copyOf(unreadable));
+        return new Summary(lines, sent, accepted.get(), rejected.get(), failed.get(), List.copyOf(unreadable),
+                java.util.Set.copyOf(acceptedIds));
     }
 
     private static String firstLine(String message) {
