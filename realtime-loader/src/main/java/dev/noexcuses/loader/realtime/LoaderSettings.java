@@ -51,8 +51,10 @@ public record LoaderSettings(
         check(retentionDays >= 0, "retention.days", retentionDays, "0 (keep forever) or more");
         check(shards >= 1, "index.shards", shards, "at least 1");
         check(replicas >= 0, "index.replicas", replicas, "0 or more");
-        check(enrichedPrefix.endsWith("-") && failedPrefix.endsWith("-") && !enrichedPrefix.equals(failedPrefix),
-                "index.*-prefix", enrichedPrefix + ", " + failedPrefix, "two different prefixes ending with '-'");
+        // Overlapping prefixes would make both index templates match one index, which clusters refuse.
+        check(enrichedPrefix.endsWith("-") && failedPrefix.endsWith("-") && !enrichedPrefix.startsWith(failedPrefix)
+                        && !failedPrefix.startsWith(enrichedPrefix), "index.*-prefix", enrichedPrefix + ", " + failedPrefix,
+                "two prefixes ending with '-', neither starting with the other");
     }
 
     private static void check(boolean ok, String key, Object value, String expected) {
