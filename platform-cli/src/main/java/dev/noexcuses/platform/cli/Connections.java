@@ -3,7 +3,9 @@ package dev.noexcuses.platform.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.noexcuses.platform.runtime.RuntimeState;
+import dev.noexcuses.platform.verify.LakeStores;
 import dev.noexcuses.platform.verify.Reconciler;
+import dev.noexcuses.platform.verify.SearchIndexStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +40,13 @@ final class Connections {
 
     /** The stores downstream of events.enriched that verify checks, as far as they are part of this build. */
     static List<Reconciler.DownstreamStore> downstreamStores(Config config) {
-        return new ArrayList<>();
+        List<Reconciler.DownstreamStore> stores = new ArrayList<>();
+        if (!config.getString("opensearch.url").isBlank()) {
+            stores.add(new SearchIndexStore(config));
+        }
+        if (!config.getString("postgres.jdbc-url").isBlank() && !config.getString("s3.endpoint").isBlank()) {
+            stores.add(LakeStores.enrichedEvents(config));
+        }
+        return stores;
     }
 }
