@@ -65,6 +65,9 @@ public final class BatchLoader implements AutoCloseable {
             LoaderMetrics metrics = new LoaderMetrics();
             Properties props = KafkaClients.consumer(config, settings.groupId());
             props.put("client.id", "batch-loader-" + settings.instanceId());
+            if (settings.staticMembership()) {
+                props.put("group.instance.id", settings.instanceId());
+            }
             props.put("max.poll.records", String.valueOf(settings.maxPollRecords()));
             props.put("fetch.max.bytes", String.valueOf(64 * 1024 * 1024));
             props.put("max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024));
@@ -127,6 +130,11 @@ public final class BatchLoader implements AutoCloseable {
 
     public boolean isHealthy() {
         return loop.isHealthy();
+    }
+
+    /** The Kafka partitions this instance loads now. */
+    public java.util.Set<org.apache.kafka.common.TopicPartition> ownedPartitions() {
+        return loop.ownedPartitions();
     }
 
     /** Partitions assigned and read from the offsets stored in the tables. */

@@ -16,6 +16,8 @@ import java.util.TreeMap;
  * once at start.
  *
  * @param instanceId names this instance in commit summaries and logs
+ * @param staticMembership whether the instance id was configured: then it is also the Kafka group
+ *     instance id, so a restarted instance takes its partitions back at once, without a rebalance
  * @param enrichedTopic feeds {@code enrichedTable}
  * @param failedTopics feed {@code failedTable}
  * @param targetFileSizeBytes a table's buffered rows are flushed when a data file reaches this size
@@ -26,6 +28,7 @@ import java.util.TreeMap;
  */
 public record LoaderSettings(
         String instanceId,
+        boolean staticMembership,
         String groupId,
         String enrichedTopic,
         List<String> failedTopics,
@@ -73,7 +76,8 @@ public record LoaderSettings(
     public static LoaderSettings from(Config config) {
         Config c = config.getConfig("batch-loader");
         String instanceId = c.getString("instance-id");
-        if (instanceId.isBlank()) {
+        boolean staticMembership = !instanceId.isBlank();
+        if (!staticMembership) {
             instanceId = defaultInstanceId();
         }
         Map<String, String> props = new TreeMap<>();
@@ -81,6 +85,7 @@ public record LoaderSettings(
                 .forEach(e -> props.put(unquote(e.getKey()), String.valueOf(e.getValue().unwrapped())));
         return new LoaderSettings(
                 instanceId,
+                staticMembership,
                 c.getString("group-id"),
                 c.getString("topics.enriched"),
                 c.getStringList("topics.failed"),

@@ -96,10 +96,12 @@ public final class TableBuffer {
 
     /** Whether a flush is due: a data file reached the target size, or the oldest work is {@code maxAge} old. */
     public boolean due(Duration maxAge) {
-        if (writer != null && writer.hasFullFile()) {
-            return true;
-        }
-        return moved && System.nanoTime() - openedAtNanos >= maxAge.toNanos();
+        return hasFullFile() || moved && System.nanoTime() - openedAtNanos >= maxAge.toNanos();
+    }
+
+    /** Whether a data file has reached the target size. */
+    public boolean hasFullFile() {
+        return writer != null && writer.hasFullFile();
     }
 
     public boolean hasWork() {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.iceberg.DataFile;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,6 +56,7 @@ public final class LoadLoop implements Runnable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean healthy = true;
     private volatile boolean assignedOnce;
+    private final java.util.Set<TopicPartition> owned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long nextOrphanCheckNanos;
 
     /** A table's buffer and committer. */
@@ -106,7 +108,10 @@ public final class LoadLoop implements Runnable {
             LOG.error("Batch loader stopped on an error", e);
         } finally {
             try {
-                consumer.close(Duration.ofSeconds(5));
+                // A graceful stop leaves the group so others take the partitions now; a simulated crash stays.
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)).withGroupMembershipOperation(
+                        flushOnStop.get() ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
             } catch (RuntimeException e) {
                 LOG.warn("Error closing the consumer: {}", e.toString());
             }
@@ -131,6 +136,7 @@ public final class LoadLoop implements Runnable {
                     RowDecoder.Row row = decoder.failed(record.value(), origin(tp, offset, now));
                     failed.buffer().add(tp, offset, row.record());
                 }
+                flushFullTables();
             }
         }
         enriched.meters().bufferedRows.set(enriched.buffer().bufferedRows());
@@ -155,6 +161,19 @@ public final class LoadLoop implements Runnable {
 
     private static RowDecoder.Origin origin(TopicPartition tp, long offset, OffsetDateTime now) {
         return new RowDecoder.Origin(tp.topic(), tp.partition(), offset, now);
+    }
+
+    /** A table with a file at the target size is committed at once, not at the end of the poll. */
+    private void flushFullTables() {
+        boolean committed = false;
+        for (Table table : List.of(enriched, failed)) {
+            if (table.buffer().hasFullFile()) {
+                committed |= flush(table);
+            }
+        }
+        if (committed) {
+            commitKafkaOffsets(false);
+        }
     }
 
     private void flushDueTables() {
@@ -311,8 +330,13 @@ public final class LoadLoop implements Runnable {
             return;
         }
         for (Table table : List.of(enriched, failed)) {
-            int deleted = orphans.clean(table.committer().table()).size();
-            table.meters().orphanFilesDeleted.increment(deleted);
+            try {
+                int deleted = orphans.clean(table.committer().table()).size();
+                table.meters().orphanFilesDeleted.increment(deleted);
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot clean orphaned files of {} (tried again later): {}", table.buffer().table(),
+                        e.toString());
+            }
         }
         Duration interval = settings.orphanFilesInterval();
         nextOrphanCheckNanos = interval.isZero() ? -1 : System.nanoTime() + interval.toNanos();
@@ -337,6 +361,11 @@ public final class LoadLoop implements Runnable {
 
     public boolean isHealthy() {
         return healthy && stopped.getCount() > 0;
+    }
+
+    /** The Kafka partitions this instance loads now. */
+    public java.util.Set<TopicPartition> ownedPartitions() {
+        return java.util.Set.copyOf(owned);
     }
 
     /** Whether partitions have been assigned and restored from the tables at least once. */
@@ -366,6 +395,7 @@ public final class LoadLoop implements Runnable {
             for (Table table : List.of(enriched, failed)) {
                 table.buffer().revoke(partitions);
             }
+            owned.removeAll(partitions);
         }
 
         @Override
@@ -374,6 +404,7 @@ public final class LoadLoop implements Runnable {
                 table.buffer().rewind(Map.of());
                 table.buffer().revoke(partitions);
             }
+            owned.removeAll(partitions);
             seekToNeeded(consumer.assignment().stream().filter(tp -> !partitions.contains(tp)).toList());
         }
 
@@ -388,6 +419,7 @@ public final class LoadLoop implements Runnable {
                 seekToNeeded(partitions);
                 LOG.info("Reading {} from the offsets stored in the tables", partitions);
             }
+            owned.addAll(partitions);
             assignedOnce = true;
         }
     }
