@@ -71,11 +71,13 @@ public final class RealtimeLoaderBenchmark {
                 List<Throughput> results = new ArrayList<>();
                 // Warm up the JIT, the node and the connections on both paths before measuring.
                 List<byte[]> warmUp = generate(Math.min(20_000, documents), Instant.now());
-                plainBulk(config, client, warmUp, "warmup");
+                plainBulk(config, client, warmUp, "warmup", 1);
+                plainBulk(config, client, warmUp, "warmup", 2);
                 loader(config, warmUp, "warmup");
 
                 List<byte[]> sample = generate(documents, Instant.now());
-                results.add(plainBulk(config, client, sample, "measured"));
+                results.add(plainBulk(config, client, sample, "measured", 1));
+                results.add(plainBulk(config, client, sample, "measured", 2));
                 results.add(loader(config, sample, "measured"));
                 reportThroughput(results);
                 steadyLoad(config, client, rate, seconds);
@@ -123,31 +125,47 @@ public final class RealtimeLoaderBenchmark {
                 enrichments);
     }
 
-    /** The baseline: the same documents, parsed beforehand, in sequential bulk requests of the same size. */
-    static Throughput plainBulk(Config config, OpenSearchClient client, List<byte[]> events, String run)
+    /**
+     * The baseline: the same documents, parsed beforehand, in bulk requests of the same size, with
+     * {@code inFlight} requests at a time (1: one after the other, as the loader sends them).
+     */
+    static Throughput plainBulk(Config config, OpenSearchClient client, List<byte[]> events, String run, int inFlight)
             throws Exception {
-        String prefix = "bench-bulk-" + run + "-enriched-";
-        new IndexTemplates(client, new IndexTemplates.Options(prefix, "bench-bulk-" + run + "-failed-", 1, 0,
-                Duration.ofSeconds(1),
-                DataMapping.AUTO)).install();
+        String prefix = "bench-bulk-" + run + "-" + inFlight + "-enriched-";
+        new IndexTemplates(client, new IndexTemplates.Options(prefix, "bench-bulk-" + run + "-" + inFlight + "-failed-",
+                1, 0, Duration.ofSeconds(1), DataMapping.AUTO)).install();
         List<JsonNode> parsed = new ArrayList<>(events.size());
         for (byte[] e : events) {
             parsed.add(Json.mapper().readTree(e));
         }
         String index = prefix + "all";
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(inFlight);
         long t0 = System.nanoTime();
-        for (int i = 0; i < parsed.size(); i += BULK_DOCUMENTS) {
-            BulkRequest.Builder bulk = new BulkRequest.Builder();
-            for (JsonNode doc : parsed.subList(i, Math.min(parsed.size(), i + BULK_DOCUMENTS))) {
-                bulk.operations(op -> op.index(x -> x.index(index).id(doc.get("event_id").asText()).document(doc)));
-            }
-            BulkResponse response = client.bulk(bulk.build());
-            if (response.errors()) {
-                throw new IllegalStateException("Baseline bulk request had errors: " + response.items().get(0).error());
-            }
+        List<java.util.concurrent.Future<?>> sending = new ArrayList<>();
+        for (int lane = 0; lane < inFlight; lane++) {
+            int first = lane;
+            sending.add(senders.submit(() -> {
+                for (int i = first * BULK_DOCUMENTS; i < parsed.size(); i += inFlight * BULK_DOCUMENTS) {
+                    BulkRequest.Builder bulk = new BulkRequest.Builder();
+                    for (JsonNode doc : parsed.subList(i, Math.min(parsed.size(), i + BULK_DOCUMENTS))) {
+                        bulk.operations(op -> op.index(x -> x.index(index).id(doc.get("event_id").asText())
+                                .document(doc)));
+                    }
+                    BulkResponse response = client.bulk(bulk.build());
+                    if (response.errors()) {
+                        throw new IllegalStateException("Baseline bulk request had errors");
+                    }
+                }
+                return null;
+            }));
+        }
+        for (var f : sending) {
+            f.get();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        return new Throughput("plain bulk indexing, same client (baseline)", parsed.size(), secs);
+        senders.shutdown();
+        return new Throughput("plain bulk indexing, same client, " + inFlight + " request" + (inFlight == 1 ? "" : "s")
+                + " in flight" + (inFlight == 1 ? " (baseline)" : ""), parsed.size(), secs);
     }
 
     /**
@@ -303,13 +321,15 @@ public final class RealtimeLoaderBenchmark {
     private static void reportThroughput(List<Throughput> results) {
         double baseline = results.get(0).perSecond();
         System.out.println();
-        System.out.println("| mode | documents | seconds | documents/s | vs plain bulk |");
+        System.out.println("| mode | documents | seconds | documents/s | vs baseline |");
         System.out.println("|---|---:|---:|---:|---:|");
         for (Throughput r : results) {
             System.out.printf(Locale.ROOT, "| %s | %,d | %.2f | %,.0f | %.2f |%n", r.name(), r.documents(), r.seconds(),
                     r.perSecond(), r.perSecond() / baseline);
         }
-        System.out.printf(Locale.ROOT, "Goal loader >= 0.80 of plain bulk: %s%n",
-                results.get(1).perSecond() / baseline >= 0.8 ? "met" : "NOT met");
+        double loader = results.get(results.size() - 1).perSecond();
+        System.out.printf(Locale.ROOT, "Goal loader >= 0.80 of plain bulk: %s (%.2f of one request in flight, %.2f of "
+                + "two)%n", loader / baseline >= 0.8 ? "met" : "NOT met", loader / baseline,
+                loader / results.get(1).perSecond());
     }
 }

@@ -15,7 +15,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -27,11 +32,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The loader's one thread, top to bottom: read records, turn them into documents, and when the batch
- * is full or old enough write it and commit the offsets of the records it came from, only after every
- * document is acknowledged (indexed, or refused and written as a {@code loader_failure} record). While
- * the cluster cannot take documents the partitions are paused, but the consumer keeps polling, so it
- * stays in its group, and nothing more is read until the batch is in.
+ * The loader's consumer thread, top to bottom: read records, turn them into documents, and when the
+ * batch is full or old enough hand it to the bulk thread, then commit the offsets of the records it
+ * came from only after every document is acknowledged (indexed, or refused and written as a
+ * {@code loader_failure} record). One batch is written while the next one is read, never more: when
+ * the next one is ready before the cluster has taken the last, the partitions are paused, but the
+ * consumer keeps polling, so it stays in its group, and nothing more is read until the batch is in.
  */
 public final class LoadLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadLoop.class);
@@ -55,7 +61,11 @@ public final class LoadLoop implements Runnable {
     private final LoaderMetrics metrics;
     private final Options options;
     private final Batch batch = new Batch();
-    private final BulkWriter.Pause pauseConsuming = this::pauseConsuming;
+    private final BulkWriter.Pause backOff = this::backOff;
+    private final ExecutorService bulkThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "realtime-loader-bulk"));
+    /** The batch being written, and the offsets to commit when it is in; null when none is. */
+    private Future<?> inFlight;
+    private Map<TopicPartition, OffsetAndMetadata> inFlightOffsets;
 
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos = Long.MAX_VALUE;
@@ -88,16 +98,20 @@ public final class LoadLoop implements Runnable {
                     batch.add(mapper.map(new SourceRecord(record.topic(), record.partition(), record.offset(),
                             record.timestamp(), record.value())));
                     if (batch.full(options.maxDocuments(), options.maxBytes())) {
-                        flush();
+                        dispatch();
                     }
+                }
+                if (inFlight != null && inFlight.isDone()) {
+                    complete();
                 }
                 updateLag();
                 if (batch.nanosUntilDue(flushIntervalNanos) == 0) {
-                    flush();
+                    dispatch();
                 }
             }
             // Stopping: what was read is written and committed if the cluster takes it in time.
-            flush();
+            dispatch();
+            awaitInFlight();
         } catch (BulkWriter.Stopped e) {
             LOG.info("Stopped with {} documents not acknowledged; their records are read again at the next start",
                     batch.size());
@@ -105,6 +119,7 @@ public final class LoadLoop implements Runnable {
             failed = true;
             LOG.error("The realtime loader's consumer loop failed; it no longer loads (restart the loader)", e);
         } finally {
+            bulkThread.shutdownNow();
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -150,26 +165,85 @@ public final class LoadLoop implements Runnable {
         }
     }
 
-    /** Writes the batch until every document is acknowledged, then commits the offsets of its records. */
-    private void flush() throws BulkWriter.Stopped {
+    /** Hands the batch to the bulk thread, once the one before it is in and committed. */
+    private void dispatch() throws BulkWriter.Stopped {
         if (batch.isEmpty()) {
             return;
         }
+        awaitInFlight();
         List<IndexDocument> documents = batch.documents();
-        Map<TopicPartition, OffsetAndMetadata> offsets = batch.nextOffsets();
-        BulkWriter.Outcome outcome = writer.write(documents, pauseConsuming);
+        inFlightOffsets = batch.nextOffsets();
+        batch.clear();
+        inFlight = bulkThread.submit(() -> {
+            write(documents);
+            return null;
+        });
+    }
+
+    /**
+     * Waits until the batch in flight is in, with the partitions paused; a poll now and then keeps
+     * the consumer in its group (and under max.poll.interval.ms) without reading anything new.
+     */
+    private void awaitInFlight() throws BulkWriter.Stopped {
+        if (inFlight == null) {
+            return;
+        }
+        boolean paused = false;
+        while (true) {
+            try {
+                inFlight.get(POLL_SLICE_MS, TimeUnit.MILLISECONDS);
+                break;
+            } catch (TimeoutException e) {
+                consumer.pause(consumer.assignment());
+                paused = true;
+                ConsumerRecords<String, byte[]> unexpected = consumer.poll(Duration.ZERO);
+                // Partitions assigned during that poll were not paused yet: put their records back.
+                for (TopicPartition partition : unexpected.partitions()) {
+                    consumer.seek(partition, unexpected.records(partition).get(0).offset());
+                }
+            } catch (ExecutionException e) {
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BulkWriter.Stopped();
+            }
+        }
+        if (paused) {
+            consumer.resume(consumer.paused());
+        }
+        complete();
+    }
+
+    /** The batch in flight is in: its offsets are committed (or, when it was given up, not). */
+    private void complete() throws BulkWriter.Stopped {
+        try {
+            inFlight.get();
+        } catch (ExecutionException e) {
+            inFlight = null;
+            if (e.getCause() instanceof BulkWriter.Stopped stopped) {
+                throw stopped;
+            }
+            throw new IllegalStateException("Writing a batch failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BulkWriter.Stopped();
+        }
+        inFlight = null;
+        commit(inFlightOffsets);
+    }
+
+    /** On the bulk thread: writes the documents until every one is acknowledged. */
+    private void write(List<IndexDocument> documents) throws BulkWriter.Stopped {
+        BulkWriter.Outcome outcome = writer.write(documents, backOff);
         countIndexed(outcome.indexed());
         if (!outcome.rejected().isEmpty()) {
             writeRejections(outcome.rejected());
         }
         if (waitingForCluster) {
-            consumer.resume(consumer.paused());
             waitingForCluster = false;
             metrics.waitingForCluster(false);
             LOG.info("The search cluster takes documents again; loading resumed");
         }
-        commit(offsets);
-        batch.clear();
     }
 
     /** Each refused document becomes a loader_failure record in the failed index: never dropped, never blocking. */
@@ -181,7 +255,7 @@ public final class LoadLoop implements Runnable {
                     rejection.document().id(), rejection.document().origin(), rejection.reason());
             failures.add(mapper.rejected(rejection.document(), rejection.reason()));
         }
-        BulkWriter.Outcome outcome = writer.write(failures, pauseConsuming);
+        BulkWriter.Outcome outcome = writer.write(failures, backOff);
         countIndexed(outcome.indexed());
         for (BulkWriter.Rejection refusedToo : outcome.rejected()) {
             metrics.unloadable();
@@ -212,30 +286,25 @@ public final class LoadLoop implements Runnable {
         }
     }
 
-    /**
-     * Waits out a backoff with the partitions paused: polling keeps the consumer in its group (and
-     * under max.poll.interval.ms) without reading anything new.
-     */
-    private void pauseConsuming(Duration backoff) throws BulkWriter.Stopped {
+    /** On the bulk thread: waits out a backoff, then puts the templates again (a new node may lack them). */
+    private void backOff(Duration backoff) throws BulkWriter.Stopped {
         if (!waitingForCluster) {
             waitingForCluster = true;
             metrics.waitingForCluster(true);
         }
         long until = System.nanoTime() + backoff.toNanos();
-        do {
+        while (System.nanoTime() < until) {
             if (stopping && System.nanoTime() > stopDeadlineNanos) {
                 throw new BulkWriter.Stopped();
             }
-            consumer.pause(consumer.assignment());
-            long sliceMs = Math.min(POLL_SLICE_MS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
-            ConsumerRecords<String, byte[]> unexpected = consumer.poll(Duration.ofMillis(sliceMs));
-            // Partitions assigned during that poll were not paused yet: put their records back.
-            for (TopicPartition partition : unexpected.partitions()) {
-                consumer.seek(partition, unexpected.records(partition).get(0).offset());
+            try {
+                Thread.sleep(Math.min(POLL_SLICE_MS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BulkWriter.Stopped();
             }
-        } while (System.nanoTime() < until);
+        }
         try {
-            // The cluster may be back without our templates (a new node): they must exist before any index is made.
             templates.install();
         } catch (Exception e) {
             LOG.debug("Templates not installed yet: {}", e.toString());
@@ -282,11 +351,7 @@ public final class LoadLoop implements Runnable {
         }
 
         @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (waitingForCluster) {
-                consumer.pause(partitions);
-            }
-        }
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
