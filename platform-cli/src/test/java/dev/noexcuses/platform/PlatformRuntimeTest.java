@@ -60,7 +60,7 @@ class PlatformRuntimeTest {
             // Counted by event id: each accepted id is enriched or failed exactly once; the rest of
             // the raw records are the duplicate sends, removed by the enricher.
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                StageCounts c = StageCounts.read(runtime.serviceConfig(), sent.acceptedIds(), start);
+                StageCounts c = StageCounts.read(runtime.serviceConfig(), sent.acceptedIds(), start, java.util.List.of());
                 assertThat(c.rawDistinct()).isEqualTo(sent.acceptedIds().size());
                 assertThat(c.rawRecords()).isEqualTo(sent.accepted());
                 assertThat(c.rawDlq()).isEqualTo(sent.rejected());

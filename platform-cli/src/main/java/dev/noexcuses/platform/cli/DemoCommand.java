@@ -29,6 +29,11 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = options.load();
+        if (!options.overrides.stream().anyMatch(o -> o.startsWith("batch-loader.flush.max-age"))) {
+            // The demo wants lake rows within seconds, not after the production default of minutes.
+            config = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("batch-loader.flush.max-age", "5s"))
+                    .withFallback(config);
+        }
         PlatformRuntime runtime = PlatformRuntime.start(config, options.dataDir(config), System.out);
         try {
             Instant start = Instant.now();
@@ -65,13 +70,14 @@ final class DemoCommand implements Callable<Integer> {
     /** Reads the stages until two reads two seconds apart agree (bounded), showing progress. */
     private static StageCounts awaitSettled(PlatformRuntime runtime, SimulationRun.Summary summary, Instant start)
             throws InterruptedException {
-        StageCounts previous = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start);
+        var stores = Connections.downstreamStores(runtime.serviceConfig());
+        StageCounts previous = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start, stores);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             Thread.sleep(2000);
-            StageCounts now = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start);
-            System.out.printf("  raw %,d -> enriched %,d, failed %,d%n", now.rawRecords(), now.enriched(),
-                    now.enrichedFailed());
+            StageCounts now = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start, stores);
+            System.out.printf("  raw %,d -> enriched %,d, failed %,d; %s%n", now.rawRecords(), now.enriched(),
+                    now.enrichedFailed(), now.downstream());
             if (now.equals(previous)) {
                 return now;
             }
@@ -99,7 +105,8 @@ final class DemoCommand implements Callable<Integer> {
         row("events.raw.dlq: failed-event records", c.rawDlq());
         row("events.enriched: enriched", c.enriched());
         c.enrichedFailedByType().forEach((type, n) -> row("events.enriched.dlq: " + type, n));
-        row("deduplicated (or still in flight)", c.deduplicatedOrPending());
+        row("deduplicated (duplicate sends removed)", c.deduplicatedOrPending());
+        c.downstream().forEach((store, n) -> row(store, n));
         System.out.println();
     }
 

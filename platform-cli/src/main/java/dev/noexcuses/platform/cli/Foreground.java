@@ -30,6 +30,10 @@ final class Foreground {
         runtime.connectionDetails().forEach((k, v) -> System.out.printf("  %-28s %s%n", k, v));
         runtime.services().forEach(s -> s.endpoints().forEach((k, v) ->
                 System.out.printf("  %-28s %s%n", s.name() + "." + k, v)));
+        System.out.println("Where to look next:");
+        System.out.println("  live events     OpenSearch indices events-enriched-* and events-failed-* at the opensearch.url above");
+        System.out.println("  lake tables     raw.enriched_events, raw.failed_events (./platform lake tables)");
+        System.out.println("  reconciliation  ./platform verify");
         System.out.println("Logs: " + System.getProperty("platform.log.dir", "data/logs")
                 + "   Status: ./platform status   Stop: Ctrl-C (or ./platform down)");
     }

@@ -7,7 +7,10 @@ import dev.noexcuses.common.json.Json;
 import dev.noexcuses.infra.kafka.TopicReader;
 import java.time.Duration;
 import java.time.Instant;
+import dev.noexcuses.platform.verify.Reconciler;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -21,9 +24,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * @param rawDlq failed-event records the collector wrote during the run
  * @param enriched records in events.enriched of the run
  * @param enrichedFailedByType failed records in events.enriched.dlq of the run, by failure type
+ * @param downstream per store after events.enriched (search index, lake table): the run's enriched
+ *     events it holds
  */
 public record StageCounts(long rawRecords, long rawDistinct, long rawDlq, long enriched,
-                          Map<String, Long> enrichedFailedByType) {
+                          Map<String, Long> enrichedFailedByType, Map<String, Long> downstream) {
 
     public long enrichedFailed() {
         return enrichedFailedByType.values().stream().mapToLong(Long::longValue).sum();
@@ -34,7 +39,8 @@ public record StageCounts(long rawRecords, long rawDistinct, long rawDlq, long e
         return rawRecords - enriched - enrichedFailed();
     }
 
-    public static StageCounts read(Config config, Set<String> acceptedIds, Instant runStart) {
+    public static StageCounts read(Config config, Set<String> acceptedIds, Instant runStart,
+                                   List<Reconciler.DownstreamStore> stores) {
         Duration timeout = Duration.ofSeconds(30);
         long raw = 0;
         Set<String> distinct = new HashSet<>();
@@ -54,10 +60,12 @@ public record StageCounts(long rawRecords, long rawDistinct, long rawDlq, long e
             }
         }
         long enriched = 0;
+        Set<String> enrichedIds = new HashSet<>();
         for (ConsumerRecord<String, byte[]> r : TopicReader.readToEnd(config, Topics.ENRICHED, timeout)) {
             String id = eventId(r);
             if (id != null && acceptedIds.contains(id)) {
                 enriched++;
+                enrichedIds.add(id);
             }
         }
         Map<String, Long> failedByType = new TreeMap<>();
@@ -68,7 +76,16 @@ public record StageCounts(long rawRecords, long rawDistinct, long rawDlq, long e
                 failedByType.merge(f.path("failure_type").asText("unknown"), 1L, Long::sum);
             }
         }
-        return new StageCounts(raw, distinct.size(), rawDlq, enriched, failedByType);
+        Map<String, Long> downstream = new LinkedHashMap<>();
+        for (Reconciler.DownstreamStore store : stores) {
+            try {
+                downstream.put(store.name(), store.copies(enrichedIds).values().stream().mapToLong(Integer::longValue)
+                        .sum());
+            } catch (Exception e) {
+                downstream.put(store.name(), -1L);
+            }
+        }
+        return new StageCounts(raw, distinct.size(), rawDlq, enriched, failedByType, downstream);
     }
 
     private static String eventId(ConsumerRecord<String, byte[]> record) {
