@@ -23,7 +23,7 @@ class LocalInfraTest {
     @Test
     void startsARealBrokerWithTheFourTopicsAndKeepsRecordsAcrossARestart() throws Exception {
         var config = PlatformConfig.defaults(Map.of("kafka.topics.partitions", "2"));
-        try (LocalInfra infra = LocalInfra.forTests(config).start()) {
+        try (LocalInfra infra = LocalInfra.forTests(config).start("kafka")) {
             var serviceConfig = infra.serviceConfig(config);
             try (Admin admin = Admin.create(KafkaClients.base(serviceConfig))) {
                 var topics = admin.describeTopics(Topics.ALL).allTopicNames().get(10, TimeUnit.SECONDS);
@@ -62,7 +62,7 @@ class LocalInfraTest {
         var shared = SharedLocalInfra.get();
         String bootstrap = shared.serviceOverrides().get("kafka.bootstrap-servers");
         var config = PlatformConfig.defaults(Map.of("kafka.bootstrap-servers", bootstrap));
-        try (LocalInfra infra = LocalInfra.forTests(config).start()) {
+        try (LocalInfra infra = LocalInfra.forTests(config).start("kafka")) {
             assertThat(infra.embeddedKafka()).isEmpty();
             assertThat(infra.components()).singleElement().satisfies(c -> {
                 assertThat(c.embedded()).isFalse();
