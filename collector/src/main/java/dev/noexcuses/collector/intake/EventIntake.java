@@ -3,10 +3,10 @@ package dev.noexcuses.collector.intake;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.noexcuses.collector.sink.EventSink;
 import dev.noexcuses.collector.sink.SinkUnavailableException;
 import dev.noexcuses.common.event.CollectorMetadata;
-import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.failure.FailedEvent;
 import dev.noexcuses.common.failure.FailureError;
@@ -47,13 +47,16 @@ public final class EventIntake {
         CollectorMetadata metadata = new CollectorMetadata(request.receivedAt(), collectorHost, request.requestId(),
                 request.clientIp(), request.userAgent(), String.join(",", request.allowedSources()),
                 request.transport());
+        // Built once per request and shared by its events: the envelope is the client's event (as
+        // parsed) with this metadata attached, written without another object mapping.
+        ObjectNode metadataNode = Json.mapper().valueToTree(metadata);
         for (int i = 0; i < events.size(); i++) {
             IncomingEvent incoming = events.get(i);
             JsonNode json = incoming.json();
             List<FailureError> errors = validator.validate(json, request.allowedSources(), request.receivedAt());
             if (errors.isEmpty()) {
-                EventEnvelope envelope = toEnvelope(json, metadata);
-                records.add(new ProducerRecord<>(Topics.RAW, envelope.partitionKey(), Json.toBytes(envelope)));
+                ObjectNode envelope = toEnvelope((ObjectNode) json, metadataNode);
+                records.add(new ProducerRecord<>(Topics.RAW, partitionKey(envelope), Json.toBytes(envelope)));
             } else {
                 String eventId = textOrNull(json, "event_id");
                 FailedEvent failed = failedEvent(FailureType.PAYLOAD_FORMAT, errors, eventId, incoming, request, i);
@@ -106,17 +109,25 @@ public final class EventIntake {
                         Instant.now(), context);
     }
 
-    private static EventEnvelope toEnvelope(JsonNode json, CollectorMetadata metadata) {
-        return new EventEnvelope(
-                json.get("event_id").asText(),
-                json.get("schema").asText(),
-                TopLevelValidator.parseInstant(json.get("event_time").asText()),
-                json.get("source").asText(),
-                textOrNull(json, "user_id"),
-                textOrNull(json, "anonymous_id"),
-                json.get("data"),
-                metadata,
-                null);
+    /**
+     * The raw record: the event's top-level fields as the client sent them (the enricher reads it as
+     * an {@link dev.noexcuses.common.event.EventEnvelope}), {@code event_time} normalised to UTC,
+     * the collector's metadata, and no {@code enrichments} a client might have tried to set.
+     */
+    private static ObjectNode toEnvelope(ObjectNode event, ObjectNode metadata) {
+        String eventTime = event.get("event_time").asText();
+        if (!eventTime.endsWith("Z")) {
+            event.put("event_time", TopLevelValidator.parseInstant(eventTime).toString());
+        }
+        event.remove("enrichments");
+        event.set("collector", metadata);
+        return event;
+    }
+
+    /** Per-user order: keyed by the user, or the anonymous id. */
+    private static String partitionKey(ObjectNode envelope) {
+        String userId = textOrNull(envelope, "user_id");
+        return userId != null ? userId : textOrNull(envelope, "anonymous_id");
     }
 
     private static String textOrNull(JsonNode json, String field) {
