@@ -143,7 +143,7 @@ public final class EnricherApp implements AutoCloseable {
             if (database.isBlank()) {
                 LOG.info("GeoIP enrichment off: no database configured (enricher.enrichments.geoip.database)");
             } else {
-                GeoIpEnrichment geo = GeoIpEnrichment.open(Path.of(database));
+                GeoIpEnrichment geo = GeoIpEnrichment.open(Path.of(database), e.getInt("geoip.cache-size"));
                 resources.add(geo);
                 chain.add(geo);
             }

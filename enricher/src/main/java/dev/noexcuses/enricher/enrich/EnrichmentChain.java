@@ -2,9 +2,6 @@ package dev.noexcuses.enricher.enrich;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.noexcuses.common.event.EventEnvelope;
-import dev.noexcuses.common.json.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -28,20 +25,17 @@ public final class EnrichmentChain {
     }
 
     /**
-     * The event with its {@code enrichments} filled in.
+     * Runs every enrichment on {@code event}, then stamps {@code enrichments.enriched_at}.
      *
      * @throws EnrichmentException from the first enrichment that fails
      */
-    public EventEnvelope enrich(EventEnvelope event) {
-        ObjectNode found = event.enrichments() != null ? event.enrichments().deepCopy() : Json.mapper().createObjectNode();
-        EventEnvelope current = event;
+    public void enrich(Event event) {
         for (int i = 0; i < enrichments.size(); i++) {
             long t0 = System.nanoTime();
-            current = enrichments.get(i).apply(current, found);
+            enrichments.get(i).apply(event);
             timers.get(i).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
-        found.put("enriched_at", clock.instant().toString());
-        return current.withEnrichments(found);
+        event.enrichments().put("enriched_at", clock.instant().toString());
     }
 
     public List<String> names() {

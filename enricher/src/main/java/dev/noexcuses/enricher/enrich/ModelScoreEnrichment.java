@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.enricher.api.ApiCallException;
 import dev.noexcuses.enricher.api.EnrichmentApiClient;
@@ -35,14 +34,14 @@ public final class ModelScoreEnrichment implements Enrichment {
     }
 
     @Override
-    public EventEnvelope apply(EventEnvelope event, ObjectNode enrichments) {
+    public void apply(Event event) {
         Instant now = clock.instant();
         if (now.isBefore(noModelUntil)) {
-            return event;
+            return;
         }
         JsonNode answer;
         try {
-            answer = api.post("/v1/score", Json.toBytes(event));
+            answer = api.post("/v1/score", Json.toBytes(event.envelope()));
         } catch (ApiCallException e) {
             throw new EnrichmentException(name(), e.getMessage(), e);
         }
@@ -50,7 +49,7 @@ public final class ModelScoreEnrichment implements Enrichment {
         switch (status) {
             case "no_model" -> noModelUntil = now.plus(noModelRecheck);
             case "scored" -> {
-                ObjectNode score = enrichments.putObject("score");
+                ObjectNode score = event.enrichments().putObject("score");
                 score.put("model", answer.path("model").asText());
                 score.put("version", answer.path("version").asText());
                 score.set("value", answer.get("score"));
@@ -58,6 +57,5 @@ public final class ModelScoreEnrichment implements Enrichment {
             default -> throw new EnrichmentException(name(), "Enrichment API /v1/score answered an unknown status: "
                     + answer, null);
         }
-        return event;
     }
 }

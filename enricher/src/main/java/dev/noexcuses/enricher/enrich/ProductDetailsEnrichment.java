@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.enricher.api.ApiCallException;
 import dev.noexcuses.enricher.api.ApiSettings;
@@ -42,10 +41,10 @@ public final class ProductDetailsEnrichment implements Enrichment {
     }
 
     @Override
-    public EventEnvelope apply(EventEnvelope event, ObjectNode enrichments) {
+    public void apply(Event event) {
         Set<String> ids = productIds(event.data());
         if (ids.isEmpty()) {
-            return event;
+            return;
         }
         ObjectNode known = Json.mapper().createObjectNode();
         boolean missing = false;
@@ -60,7 +59,7 @@ public final class ProductDetailsEnrichment implements Enrichment {
         if (missing) {
             fetch(event, ids, known);
         }
-        ArrayNode products = enrichments.putArray("products");
+        ArrayNode products = event.enrichments().putArray("products");
         ArrayNode unknown = Json.mapper().createArrayNode();
         for (String id : ids) {
             JsonNode details = known.get(id);
@@ -71,15 +70,14 @@ public final class ProductDetailsEnrichment implements Enrichment {
             }
         }
         if (!unknown.isEmpty()) {
-            enrichments.set("unknown_products", unknown);
+            event.enrichments().set("unknown_products", unknown);
         }
-        return event;
     }
 
-    private void fetch(EventEnvelope event, Set<String> ids, ObjectNode known) {
+    private void fetch(Event event, Set<String> ids, ObjectNode known) {
         JsonNode answer;
         try {
-            answer = api.post("/v1/enrich", Json.toBytes(event));
+            answer = api.post("/v1/enrich", Json.toBytes(event.envelope()));
         } catch (ApiCallException e) {
             throw new EnrichmentException(name(), e.getMessage(), e);
         }

@@ -2,11 +2,7 @@ package dev.noexcuses.enricher.enrich;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.noexcuses.common.event.CollectorMetadata;
-import dev.noexcuses.common.event.EventEnvelope;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +35,8 @@ public final class PseudonymisationEnrichment implements Enrichment {
             try {
                 return valueOf(text.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Invalid IP pseudonymisation mode '" + text + "': expected hmac or truncate");
+                throw new IllegalArgumentException("Invalid IP pseudonymisation mode '" + text
+                        + "': expected hmac or truncate");
             }
         }
     }
@@ -47,10 +44,11 @@ public final class PseudonymisationEnrichment implements Enrichment {
     private static final int PSEUDONYM_BYTES = 16;
     private static final List<String> TOP_LEVEL = List.of("user_id", "anonymous_id", "collector.client_ip",
             "collector.user_agent");
+    private static final List<String> CLIENT_IP = List.of("collector", "client_ip");
 
     private final SecretKeySpec key;
     private final List<String> fields;
-    private final List<List<String>> dataPaths;
+    private final List<List<String>> paths;
     private final IpMode ipMode;
     private final ThreadLocal<Mac> macs;
 
@@ -62,16 +60,16 @@ public final class PseudonymisationEnrichment implements Enrichment {
         this.key = new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.fields = List.copyOf(fields);
         this.ipMode = requireNonNull(ipMode, "ipMode is null");
-        List<List<String>> paths = new ArrayList<>();
+        List<List<String>> parsed = new ArrayList<>();
         for (String field : this.fields) {
-            if (field.startsWith("data.") && field.length() > "data.".length()) {
-                paths.add(List.of(field.substring("data.".length()).split("\\.")));
-            } else if (!TOP_LEVEL.contains(field)) {
+            boolean data = field.startsWith("data.") && field.length() > "data.".length();
+            if (!data && !TOP_LEVEL.contains(field)) {
                 throw new IllegalArgumentException("Invalid pseudonymisation field '" + field + "': expected one of "
                         + TOP_LEVEL + " or data.<path>");
             }
+            parsed.add(List.of(field.split("\\.")));
         }
-        this.dataPaths = List.copyOf(paths);
+        this.paths = List.copyOf(parsed);
         this.macs = ThreadLocal.withInitial(this::newMac);
         newMac();
     }
@@ -92,70 +90,21 @@ public final class PseudonymisationEnrichment implements Enrichment {
     }
 
     @Override
-    public EventEnvelope apply(EventEnvelope event, ObjectNode enrichments) {
-        ArrayNode replaced = enrichments.arrayNode();
-        String userId = event.userId();
-        if (userId != null && fields.contains("user_id")) {
-            userId = hmac(userId);
-            replaced.add("user_id");
-        }
-        String anonymousId = event.anonymousId();
-        if (anonymousId != null && fields.contains("anonymous_id")) {
-            anonymousId = hmac(anonymousId);
-            replaced.add("anonymous_id");
-        }
-        CollectorMetadata collector = event.collector();
-        if (collector != null) {
-            String ip = collector.clientIp();
-            if (ip != null && fields.contains("collector.client_ip")) {
-                ip = ipMode == IpMode.TRUNCATE ? truncate(ip) : hmac(ip);
-                replaced.add("collector.client_ip");
+    public void apply(Event event) {
+        ArrayNode replaced = null;
+        for (int i = 0; i < paths.size(); i++) {
+            List<String> path = paths.get(i);
+            Optional<String> value = event.textAt(path);
+            if (value.isEmpty()) {
+                continue;
             }
-            String userAgent = collector.userAgent();
-            if (userAgent != null && fields.contains("collector.user_agent")) {
-                userAgent = hmac(userAgent);
-                replaced.add("collector.user_agent");
+            boolean truncate = ipMode == IpMode.TRUNCATE && path.equals(CLIENT_IP);
+            event.replaceAt(path, truncate ? truncate(value.get()) : hmac(value.get()));
+            if (replaced == null) {
+                replaced = event.enrichments().putArray("pseudonymised");
             }
-            collector = new CollectorMetadata(collector.receivedAt(), collector.collectorHost(), collector.requestId(),
-                    ip, userAgent, collector.authenticatedSource(), collector.transport());
+            replaced.add(fields.get(i));
         }
-        JsonNode data = event.data();
-        if (!dataPaths.isEmpty() && data.isObject()) {
-            ObjectNode copy = null;
-            for (List<String> path : dataPaths) {
-                if (valueAt(data, path).isPresent()) {
-                    copy = copy == null ? data.deepCopy() : copy;
-                    replaceAt(copy, path);
-                    replaced.add("data." + String.join(".", path));
-                }
-            }
-            data = copy == null ? data : copy;
-        }
-        if (!replaced.isEmpty()) {
-            enrichments.set("pseudonymised", replaced);
-        }
-        return new EventEnvelope(event.eventId(), event.schema(), event.eventTime(), event.source(), userId,
-                anonymousId, data, collector, event.enrichments());
-    }
-
-    private static Optional<JsonNode> valueAt(JsonNode node, List<String> path) {
-        JsonNode current = node;
-        for (String step : path) {
-            if (current == null || !current.isObject()) {
-                return Optional.empty();
-            }
-            current = current.get(step);
-        }
-        return current == null || current.isNull() || current.isContainerNode() ? Optional.empty() : Optional.of(current);
-    }
-
-    private void replaceAt(ObjectNode root, List<String> path) {
-        ObjectNode parent = root;
-        for (int i = 0; i < path.size() - 1; i++) {
-            parent = (ObjectNode) parent.get(path.get(i));
-        }
-        String last = path.get(path.size() - 1);
-        parent.put(last, hmac(parent.get(last).asText()));
     }
 
     /** The pseudonym of {@code value}: hex of the first 16 bytes of HMAC-SHA256(key, value). */

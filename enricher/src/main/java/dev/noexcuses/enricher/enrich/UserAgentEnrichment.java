@@ -3,8 +3,8 @@ package dev.noexcuses.enricher.enrich;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.json.Json;
+import java.util.Optional;
 import ua_parser.Client;
 import ua_parser.Parser;
 
@@ -27,13 +27,13 @@ public final class UserAgentEnrichment implements Enrichment {
     }
 
     @Override
-    public EventEnvelope apply(EventEnvelope event, ObjectNode enrichments) {
-        String userAgent = event.collector() == null ? null : event.collector().userAgent();
-        if (userAgent == null || userAgent.isBlank()) {
-            return event;
+    public void apply(Event event) {
+        Optional<String> userAgent = event.collector("user_agent");
+        if (userAgent.isEmpty() || userAgent.get().isBlank()) {
+            return;
         }
-        enrichments.set("user_agent", parsed.get(userAgent, this::parse));
-        return event;
+        // Shared, never modified: serialised as it is into every event with this user agent.
+        event.enrichments().set("user_agent", parsed.get(userAgent.get(), this::parse));
     }
 
     private ObjectNode parse(String userAgent) {

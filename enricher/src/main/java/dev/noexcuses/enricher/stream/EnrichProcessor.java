@@ -3,7 +3,6 @@ package dev.noexcuses.enricher.stream;
 import static java.util.Objects.requireNonNull;
 
 import com.networknt.schema.Schema;
-import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.event.SchemaRef;
 import dev.noexcuses.common.failure.FailedEvent;
 import dev.noexcuses.common.failure.FailureError;
@@ -11,23 +10,27 @@ import dev.noexcuses.common.failure.FailureType;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.enricher.enrich.EnrichmentChain;
 import dev.noexcuses.enricher.enrich.EnrichmentException;
+import dev.noexcuses.enricher.enrich.Event;
 import dev.noexcuses.enricher.registry.RegistryUnavailableException;
 import dev.noexcuses.enricher.registry.ResolvedSchemas;
 import dev.noexcuses.enricher.registry.SchemaNotFoundException;
 import dev.noexcuses.enricher.validate.DataValidator;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,18 +40,26 @@ import org.slf4j.LoggerFactory;
  * enriched event (keyed by its, possibly pseudonymised, user) or a failed-event record keeping the
  * raw bytes untouched (keyed as the raw record). Only emitted events enter the dedup store, so a
  * failed event replayed from the DLQ is processed again.
+ *
+ * <p>The dedup store maps an event id to the timestamp it was first emitted at: a point lookup
+ * (RocksDB answers "absent" from its bloom filters, the common case). A punctuator deletes ids older
+ * than the window, measured in record time.
  */
-final class EnrichProcessor implements Processor<String, byte[], String, Routed> {
+final class EnrichProcessor implements Processor<String, byte[], String, byte[]> {
     static final String COMPONENT = "enricher";
     private static final Logger LOG = LoggerFactory.getLogger(EnrichProcessor.class);
+    private static final int SCHEMA_REFS_KEPT = 1_000;
 
     private final ResolvedSchemas schemas;
     private final EnrichmentChain chain;
     private final EnricherMetrics metrics;
     private final Optional<Duration> dedupWindow;
     private final Clock clock;
-    private ProcessorContext<String, Routed> context;
-    private WindowStore<String, Long> seen;
+    /** Parsed {@code schema} texts: the same few strings arrive on every event. */
+    private final Map<String, Optional<SchemaRef>> schemaRefs = new HashMap<>();
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, Long> emitted;
+    private long latestTimestamp = Long.MIN_VALUE;
 
     EnrichProcessor(ResolvedSchemas schemas, EnrichmentChain chain, EnricherMetrics metrics,
                     Optional<Duration> dedupWindow, Clock clock) {
@@ -60,88 +71,117 @@ final class EnrichProcessor implements Processor<String, byte[], String, Routed>
     }
 
     @Override
-    public void init(ProcessorContext<String, Routed> context) {
+    public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         if (dedupWindow.isPresent()) {
-            this.seen = context.getStateStore(EnricherTopology.DEDUP_STORE);
+            this.emitted = context.getStateStore(EnricherTopology.DEDUP_STORE);
+            Duration every = Duration.ofMillis(Math.max(1_000, Math.min(60_000, dedupWindow.get().toMillis() / 4)));
+            context.schedule(every, PunctuationType.WALL_CLOCK_TIME, now -> expireEmittedIds());
         }
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
         byte[] raw = record.value() == null ? new byte[0] : record.value();
-        EventEnvelope event;
+        Event event;
         try {
-            event = Json.fromBytes(raw, EventEnvelope.class);
-        } catch (RuntimeException e) {
-            fail(record, FailureType.PAYLOAD_FORMAT, null, List.of(new FailureError("$",
-                    "Not an event envelope: " + e.getMessage())), Map.of());
+            event = Event.parse(raw);
+        } catch (IllegalArgumentException e) {
+            fail(record, FailureType.PAYLOAD_FORMAT, null, List.of(new FailureError("$", e.getMessage())), Map.of());
             return;
         }
-        if (alreadyEmitted(event.eventId(), record.timestamp())) {
+        String eventId = event.eventId();
+        latestTimestamp = Math.max(latestTimestamp, record.timestamp());
+        if (alreadyEmitted(eventId, record.timestamp())) {
             metrics.duplicate();
             return;
         }
-        Optional<SchemaRef> ref = SchemaRef.parse(event.schema());
+        String schemaText = event.schema();
+        Optional<SchemaRef> ref = schemaRef(schemaText);
         if (ref.isEmpty()) {
-            fail(record, FailureType.SCHEMA_VIOLATION, event.eventId(), List.of(new FailureError("$.schema",
-                    "Invalid schema reference '" + event.schema() + "': expected vendor/name/MAJOR-MINOR-PATCH")),
-                    Map.of("schema", event.schema()));
+            fail(record, FailureType.SCHEMA_VIOLATION, eventId, List.of(new FailureError("$.schema",
+                    "Invalid schema reference '" + schemaText + "': expected vendor/name/MAJOR-MINOR-PATCH")),
+                    Map.of("schema", schemaText));
             return;
         }
         Schema schema;
         try {
             schema = schemas.resolve(ref.get());
         } catch (SchemaNotFoundException e) {
-            fail(record, FailureType.SCHEMA_VIOLATION, event.eventId(),
-                    List.of(new FailureError("$.schema", e.getMessage())), Map.of("schema", event.schema()));
+            fail(record, FailureType.SCHEMA_VIOLATION, eventId, List.of(new FailureError("$.schema", e.getMessage())),
+                    Map.of("schema", schemaText));
             return;
         } catch (RegistryUnavailableException e) {
-            fail(record, FailureType.ENRICHMENT_FAILURE, event.eventId(),
+            fail(record, FailureType.ENRICHMENT_FAILURE, eventId,
                     List.of(new FailureError("$.schema", "Schema registry unavailable: " + e.getMessage())),
-                    Map.of("schema", event.schema(), "enrichment", "schema-registry"));
+                    Map.of("schema", schemaText, "enrichment", "schema-registry"));
             return;
         }
         List<FailureError> violations = DataValidator.validate(schema, event.data());
         if (!violations.isEmpty()) {
-            fail(record, FailureType.SCHEMA_VIOLATION, event.eventId(), violations, Map.of("schema", event.schema()));
+            fail(record, FailureType.SCHEMA_VIOLATION, eventId, violations, Map.of("schema", schemaText));
             return;
         }
-        EventEnvelope enriched;
         try {
-            enriched = chain.enrich(event);
+            chain.enrich(event);
         } catch (EnrichmentException e) {
-            fail(record, FailureType.ENRICHMENT_FAILURE, event.eventId(),
+            fail(record, FailureType.ENRICHMENT_FAILURE, eventId,
                     List.of(new FailureError("$.enrichments." + e.enrichment(), e.getMessage())),
-                    Map.of("schema", event.schema(), "enrichment", e.enrichment()));
+                    Map.of("schema", schemaText, "enrichment", e.enrichment()));
             return;
         } catch (RuntimeException e) {
-            LOG.warn("Enrichment of event {} failed unexpectedly", event.eventId(), e);
-            fail(record, FailureType.ENRICHMENT_FAILURE, event.eventId(),
+            LOG.warn("Enrichment of event {} failed unexpectedly", eventId, e);
+            fail(record, FailureType.ENRICHMENT_FAILURE, eventId,
                     List.of(new FailureError("$.enrichments", "Unexpected enrichment error: " + e)),
-                    Map.of("schema", event.schema()));
+                    Map.of("schema", schemaText));
             return;
         }
-        String key = enriched.partitionKey() != null ? enriched.partitionKey() : record.key();
-        context.forward(record.withKey(key).withValue(Routed.enriched(Json.toBytes(enriched))));
-        remember(event.eventId(), record.timestamp());
+        String key = event.partitionKey().orElse(record.key());
+        context.forward(record.withKey(key).withValue(event.toBytes()), EnricherTopology.WRITE_ENRICHED);
+        if (emitted != null) {
+            emitted.put(eventId, record.timestamp());
+        }
         metrics.enriched();
     }
 
-    private boolean alreadyEmitted(String eventId, long timestamp) {
-        if (seen == null) {
-            return false;
+    private Optional<SchemaRef> schemaRef(String text) {
+        Optional<SchemaRef> ref = schemaRefs.get(text);
+        if (ref == null) {
+            if (schemaRefs.size() >= SCHEMA_REFS_KEPT) {
+                schemaRefs.clear();
+            }
+            ref = SchemaRef.parse(text);
+            schemaRefs.put(text, ref);
         }
-        long window = dedupWindow.orElseThrow().toMillis();
-        try (WindowStoreIterator<Long> it = seen.fetch(eventId, Instant.ofEpochMilli(Math.max(0, timestamp - window)),
-                Instant.ofEpochMilli(timestamp + window))) {
-            return it.hasNext();
-        }
+        return ref;
     }
 
-    private void remember(String eventId, long timestamp) {
-        if (seen != null) {
-            seen.put(eventId, timestamp, timestamp);
+    private boolean alreadyEmitted(String eventId, long timestamp) {
+        if (emitted == null) {
+            return false;
+        }
+        Long first = emitted.get(eventId);
+        return first != null && timestamp - first <= dedupWindow.orElseThrow().toMillis();
+    }
+
+    /** Deletes ids first emitted more than the window before the newest record seen. */
+    private void expireEmittedIds() {
+        if (latestTimestamp == Long.MIN_VALUE) {
+            return;
+        }
+        long cutoff = latestTimestamp - dedupWindow.orElseThrow().toMillis();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = emitted.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, Long> entry = all.next();
+                if (entry.value < cutoff) {
+                    expired.add(entry.key);
+                }
+            }
+        }
+        expired.forEach(emitted::delete);
+        if (!expired.isEmpty()) {
+            LOG.debug("Dedup store: {} event ids older than the window removed", expired.size());
         }
     }
 
@@ -158,7 +198,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Routed>
         byte[] raw = record.value() == null ? new byte[0] : record.value();
         FailedEvent failed = FailedEvent.ofBytes(type, COMPONENT, errors, eventId, raw, Integer.MAX_VALUE,
                 clock.instant(), where);
-        context.forward(record.withValue(Routed.failed(Json.toBytes(failed))));
+        context.forward(record.withValue(Json.toBytes(failed)), EnricherTopology.WRITE_FAILED);
         metrics.failed(type);
     }
 }

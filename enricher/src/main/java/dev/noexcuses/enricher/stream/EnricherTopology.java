@@ -8,29 +8,28 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The enricher's processing topology, top to bottom as the data flows:
- * raw events → dedup, validate, enrich → enriched topic, or the DLQ.
+ * raw events → dedup, validate, enrich → the enriched topic, or the DLQ.
  */
 public final class EnricherTopology {
     public static final String DEDUP_STORE = "dedup-event-ids";
+    static final String READ_RAW = "read-raw-events";
+    static final String PROCESS = "dedup-validate-enrich";
+    static final String WRITE_ENRICHED = "write-enriched-events";
+    static final String WRITE_FAILED = "write-failed-events";
 
     private EnricherTopology() {}
 
     /** Topic names and dedup settings the topology is built with. */
-    public record Options(String input, String output, String dlq, Optional<Duration> dedupWindow, boolean persistentStore) {
+    public record Options(String input, String output, String dlq, Optional<Duration> dedupWindow,
+                          boolean persistentStore) {
         public Options {
             requireNonNull(input, "input is null");
             requireNonNull(output, "output is null");
@@ -41,34 +40,24 @@ public final class EnricherTopology {
 
     public static Topology build(Options options, ResolvedSchemas schemas, EnrichmentChain chain,
                                  EnricherMetrics metrics, Clock clock) {
-        StreamsBuilder builder = new StreamsBuilder();
-        String[] stores = new String[0];
+        Topology topology = new Topology()
+                .addSource(READ_RAW, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), options.input())
+                .addProcessor(PROCESS, () -> new EnrichProcessor(schemas, chain, metrics, options.dedupWindow(), clock),
+                        READ_RAW)
+                .addSink(WRITE_ENRICHED, options.output(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
+                        PROCESS)
+                .addSink(WRITE_FAILED, options.dlq(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
+                        PROCESS);
         if (options.dedupWindow().isPresent()) {
-            builder.addStateStore(dedupStore(options.dedupWindow().get(), options.persistentStore()));
-            stores = new String[] {DEDUP_STORE};
+            topology.addStateStore(dedupStore(options.persistentStore()), PROCESS);
         }
-
-        KStream<String, Routed> processed = builder
-                .stream(options.input(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("read-raw-events"))
-                .process(() -> new EnrichProcessor(schemas, chain, metrics, options.dedupWindow(), clock),
-                        Named.as("dedup-validate-enrich"), stores);
-
-        processed.split(Named.as("route-"))
-                .branch((key, routed) -> !routed.failed(), Branched.withConsumer(enriched -> enriched
-                        .mapValues(Routed::value, Named.as("enriched-bytes"))
-                        .to(options.output(), Produced.with(Serdes.String(), Serdes.ByteArray())
-                                .withName("write-enriched-events")), "enriched"))
-                .defaultBranch(Branched.withConsumer(failed -> failed
-                        .mapValues(Routed::value, Named.as("failed-bytes"))
-                        .to(options.dlq(), Produced.with(Serdes.String(), Serdes.ByteArray())
-                                .withName("write-failed-events")), "failed"));
-        return builder.build();
+        return topology;
     }
 
-    private static StoreBuilder<WindowStore<String, Long>> dedupStore(Duration window, boolean persistent) {
-        WindowBytesStoreSupplier supplier = persistent
-                ? Stores.persistentWindowStore(DEDUP_STORE, window, window, false)
-                : Stores.inMemoryWindowStore(DEDUP_STORE, window, window, false);
-        return Stores.windowStoreBuilder(supplier, Serdes.String(), Serdes.Long());
+    private static StoreBuilder<KeyValueStore<String, Long>> dedupStore(boolean persistent) {
+        KeyValueBytesStoreSupplier supplier = persistent
+                ? Stores.persistentKeyValueStore(DEDUP_STORE)
+                : Stores.inMemoryKeyValueStore(DEDUP_STORE);
+        return Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.Long());
     }
 }
