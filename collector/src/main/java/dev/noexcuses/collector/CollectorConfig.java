@@ -17,7 +17,8 @@ public record CollectorConfig(
         Duration kafkaTimeout,
         Duration retryAfter,
         int failedPayloadKeepBytes,
-        boolean recordAuthFailures) {
+        boolean recordAuthFailures,
+        List<String> corsAllowedOrigins) {
 
     public CollectorConfig {
         check(port >= 0 && port <= 65535, "collector.port must be 0..65535, was %s", port);
@@ -26,6 +27,7 @@ public record CollectorConfig(
         check(!writeKeys.isEmpty(), "collector.write-keys must define at least one key");
         trustedProxies = List.copyOf(trustedProxies);
         writeKeys = Map.copyOf(writeKeys);
+        corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
     }
 
     public static CollectorConfig from(Config root) {
@@ -45,7 +47,8 @@ public record CollectorConfig(
                 c.getDuration("kafka-timeout"),
                 c.getDuration("retry-after"),
                 c.getInt("failed-payload-keep-bytes"),
-                c.getBoolean("record-auth-failures"));
+                c.getBoolean("record-auth-failures"),
+                c.getStringList("cors-allowed-origins"));
     }
 
     private static void check(boolean ok, String message, Object... args) {

@@ -5,7 +5,11 @@ import static java.util.Objects.requireNonNull;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.cors.CorsService;
+import com.linecorp.armeria.server.cors.CorsServiceBuilder;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.typesafe.config.Config;
@@ -67,8 +71,9 @@ public final class CollectorServer implements AutoCloseable {
                 .requestTimeout(settings.kafkaTimeout().plusSeconds(10))
                 .meterRegistry(registry)
                 .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10))
-                .route().post("/v1/events")
+                .route().methods(HttpMethod.POST, HttpMethod.OPTIONS).path("/v1/events")
                 .decorator(timed("rest", metrics))
+                .decorator(cors(settings))
                 .build(new EventsHttpService(settings, authenticator, ipResolver, intake, metrics))
                 .service(GrpcService.builder()
                         .addService(new CollectorGrpcService(settings, authenticator, ipResolver, intake, metrics))
@@ -95,6 +100,16 @@ public final class CollectorServer implements AutoCloseable {
         LOG.info("Collector listening on port {} (REST POST /v1/events and gRPC CollectorService)",
                 server.activeLocalPort());
         return new CollectorServer(server, sink, registry);
+    }
+
+    /** Lets browsers (tracker.js) post events from the allowed origins, with the write-key header. */
+    private static java.util.function.Function<? super HttpService, ? extends HttpService> cors(CollectorConfig settings) {
+        CorsServiceBuilder builder = settings.corsAllowedOrigins().contains("*") ? CorsService.builderForAnyOrigin()
+                : CorsService.builder(settings.corsAllowedOrigins());
+        return builder.allowRequestMethods(HttpMethod.POST)
+                .allowRequestHeaders("content-type", WriteKeyAuthenticator.HEADER)
+                .maxAge(3600)
+                .newDecorator();
     }
 
     /** Records each request's latency, by transport and HTTP status, once its answer is sent. */
