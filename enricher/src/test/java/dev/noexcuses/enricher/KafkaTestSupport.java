@@ -99,6 +99,16 @@ public final class KafkaTestSupport implements AutoCloseable {
         sendBytes(event.partitionKey(), Json.toBytes(event));
     }
 
+    /** Sends {@code event} with the record timestamp {@code timestamp} (the collector's write time). */
+    public void send(EventEnvelope event, Instant timestamp) {
+        try {
+            producer.send(new ProducerRecord<>(input, null, timestamp.toEpochMilli(), event.partitionKey(),
+                    Json.toBytes(event))).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot send to " + input, e);
+        }
+    }
+
     public void sendBytes(String key, byte[] value) {
         try {
             producer.send(new ProducerRecord<>(input, key, value)).get(10, TimeUnit.SECONDS);

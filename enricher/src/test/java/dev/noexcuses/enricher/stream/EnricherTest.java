@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -208,6 +209,20 @@ class EnricherTest {
         assertThat(failedIds).hasSize(10).doesNotHaveDuplicates();
         long deduplicated = enricher.metrics().duplicateCount() - duplicatesBefore;
         assertThat(enrichedIds.size() + failedIds.size() + deduplicated).isEqualTo(raw.size());
+    }
+
+    @Test
+    void aRepeatOutsideTheDedupWindowIsEmittedAgain() {
+        EventEnvelope view = event("com.webshop/page_view/1-0-0", "{\"url\": \"/again\", \"page_type\": \"home\"}");
+        Instant now = Instant.now();
+        kafka.send(view, now.minus(Duration.ofMinutes(25)));
+        kafka.send(view, now.minus(Duration.ofMinutes(20)));
+        kafka.send(view, now);
+
+        // 25 and 20 minutes ago are within 10 minutes of each other: one copy; now is 20 minutes later: emitted again.
+        List<EventEnvelope> out = kafka.enrichedUntil(found -> found.stream()
+                .filter(e -> e.eventId().equals(view.eventId())).count() == 2);
+        assertThat(out).filteredOn(e -> e.eventId().equals(view.eventId())).hasSize(2);
     }
 
     @Test
