@@ -115,15 +115,16 @@ public final class BulkWriter {
     }
 
     /**
-     * The cluster answered the whole request with an error status. Busy or failing (429, 5xx): all again
-     * later. Anything else refused the request itself (too large, one malformed document): halves are
-     * tried alone until the offending documents stand by themselves and are rejected one by one.
+     * The cluster answered the whole request with an error status. About the cluster (see
+     * {@link #retryable}): all again later. About the request itself (too large, one malformed
+     * document): halves are tried alone until the offending documents stand by themselves and are
+     * rejected one by one.
      */
     private List<IndexDocument> wholeRequestRefused(List<IndexDocument> batch, int status, String message,
                                                     List<IndexDocument> indexed, List<Rejection> rejected) {
         if (retryable(status)) {
-            LOG.warn("Bulk request of {} documents answered {} ({}); retrying with backoff", batch.size(), status,
-                    message);
+            LOG.warn("Bulk request of {} documents answered {} ({}); retrying with backoff{}", batch.size(), status,
+                    message, status == 401 || status == 403 ? " (check opensearch.username and opensearch.password)" : "");
             return batch;
         }
         if (batch.size() == 1) {
@@ -136,8 +137,14 @@ public final class BulkWriter {
         return retry;
     }
 
+    /**
+     * Only a refusal of the document itself (400 mapping conflict or invalid value, 409, 413 too large,
+     * 422) is final. Everything else is about the cluster, not the document, and passes: busy (429),
+     * failing (5xx), credentials revoked (401, 403), a read-only block on a full disk (403), an index
+     * that cannot be created (404). Those are waited out, so that nothing is dropped meanwhile.
+     */
     private static boolean retryable(int status) {
-        return status == 429 || status == 408 || status >= 500;
+        return !(status == 400 || status == 409 || status == 413 || status == 422);
     }
 
     private static BulkRequest request(List<IndexDocument> batch) {
