@@ -15,7 +15,6 @@ import dev.noexcuses.loader.realtime.document.IndexDocument;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -30,19 +29,16 @@ class LoaderResilienceTest {
             produceEvents(t, 2000);
             RealtimeLoader first = t.startLoader();
             await().atMost(LOADED).until(() -> first.metrics().indexedCount(IndexDocument.Kind.ENRICHED) >= 300);
-            // More records arrive while the loader stops and while no loader runs.
-            CompletableFuture<Void> more = CompletableFuture.runAsync(() -> produceEvents(t, 2000));
             first.close();
-            long loadedByFirst = first.metrics().indexedCount(IndexDocument.Kind.ENRICHED);
-            assertThat(loadedByFirst).isLessThan(4000);
-            more.get(60, TimeUnit.SECONDS);
+            // More records arrive while no loader runs.
+            produceEvents(t, 2000);
 
             try (RealtimeLoader second = t.startLoader()) {
                 String all = t.enrichedPrefix + "*";
                 await().atMost(LOADED).until(() -> t.count(all) >= 4000
                         && committedOffsets(t, t.enrichedTopic, t.name + "-loader") == 4000);
                 assertThat(t.count(all)).isEqualTo(4000);
-                assertThat(second.metrics().indexedCount(IndexDocument.Kind.ENRICHED)).isPositive();
+                assertThat(second.metrics().indexedCount(IndexDocument.Kind.ENRICHED)).isGreaterThanOrEqualTo(2000);
             }
         }
     }

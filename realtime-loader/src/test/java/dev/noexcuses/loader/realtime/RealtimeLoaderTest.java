@@ -52,8 +52,9 @@ class RealtimeLoaderTest {
                         .isEqualTo(98.86);
                 assertThat(hit.source().path("data").path("page").asText()).isEqualTo("/products/P0001");
             });
-            assertThat(t.byId(all, events.get(29).eventId())).singleElement()
-                    .satisfies(hit -> assertThat(hit.index()).isEqualTo(DailyIndex.name(t.enrichedPrefix, Instant.now())));
+            EventEnvelope last = events.get(29);
+            assertThat(t.byId(all, last.eventId())).singleElement()
+                    .satisfies(hit -> assertThat(hit.index()).isEqualTo(DailyIndex.name(t.enrichedPrefix, last.receivedAt())));
 
             // The explicit mappings at work: keyword terms, the data's leaves, a geo distance.
             assertThat(t.byTerm(all, "enrichments.user_agent.browser", "Firefox")).hasSize(30);

@@ -6,6 +6,7 @@ import dev.noexcuses.loader.realtime.document.DailyIndex;
 import dev.noexcuses.loader.realtime.index.RetentionSweeper;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ class RetentionTest {
             }
 
             RetentionSweeper sweeper = new RetentionSweeper(t.search, List.of(t.enrichedPrefix, t.failedPrefix), 30,
-                    Clock.systemUTC());
+                    Clock.fixed(now, ZoneOffset.UTC));
             assertThat(sweeper.sweep()).containsExactlyInAnyOrder(expired, expiredFailed);
 
             for (String kept : List.of(lastKept, today, notDaily)) {
