@@ -1,0 +1,48 @@
+package dev.noexcuses.enricher.stream;
+
+import static dev.noexcuses.enricher.KafkaTestSupport.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.noexcuses.common.event.EventEnvelope;
+import dev.noexcuses.enricher.EnricherApp;
+import dev.noexcuses.enricher.KafkaTestSupport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The dedup store forgets ids older than the window, so it stays bounded. */
+class DedupExpiryTest {
+
+    @Test
+    void forgetsEventIdsOlderThanTheWindow() {
+        try (KafkaTestSupport kafka = new KafkaTestSupport("expiry");
+             EnricherApp enricher = EnricherApp.start(kafka.enricherConfig(Map.of(
+                     "enricher.dedup.window", "2s",
+                     "enricher.enrichments.product-details.enabled", "false",
+                     "enricher.enrichments.model-score.enabled", "false")))) {
+            await().atMost(Duration.ofSeconds(60)).until(enricher::isRunning);
+            EventEnvelope view = event("com.webshop/page_view/1-0-0", "{\"url\": \"/\", \"page_type\": \"home\"}");
+            Instant now = Instant.now();
+            kafka.send(view, now.minusSeconds(10));
+            kafka.send(view, now.minusSeconds(9));
+            // A newer event moves record time on; the expiry (every second here) then drops the id.
+            kafka.send(event("com.webshop/page_view/1-0-0", "{\"url\": \"/b\", \"page_type\": \"home\"}"), now);
+
+            // Until the id is expired, a repeat one second after the original is a duplicate; after, it is new.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                kafka.send(view, now.minusSeconds(9));
+                return count(kafka.enrichedUntil(found -> true), view) >= 2;
+            });
+            long emitted = count(kafka.enrichedUntil(found -> count(found, view) >= 2), view);
+            assertThat(emitted).isGreaterThanOrEqualTo(2);
+            assertThat(enricher.metrics().duplicateCount()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    private static long count(List<EventEnvelope> events, EventEnvelope which) {
+        return events.stream().filter(e -> e.eventId().equals(which.eventId())).count();
+    }
+}
