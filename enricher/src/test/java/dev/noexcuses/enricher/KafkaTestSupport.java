@@ -86,7 +86,7 @@ public final class KafkaTestSupport implements AutoCloseable {
 
     public static EventEnvelope event(String eventId, String schema, String json) {
         try {
-            return new EventEnvelope(eventId, schema, Instant.now(), "web", "user-" + (eventId.hashCode() & 7),
+            return new EventEnvelope(eventId, schema, Instant.now(), "web", "user-" + (eventId.hashCode() & 63),
                     null, Json.mapper().readTree(json),
                     new CollectorMetadata(Instant.now(), "collector-1", "req-" + eventId, "81.2.69.160", CHROME_UA,
                             "web", "http"), null);
