@@ -1,5 +1,7 @@
 package dev.noexcuses.loader.batch.write;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.noexcuses.common.event.SchemaRef;
@@ -8,6 +10,7 @@ import dev.noexcuses.common.failure.FailureError;
 import dev.noexcuses.common.failure.FailureType;
 import dev.noexcuses.common.json.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -70,10 +73,10 @@ public final class RowDecoder {
             return loaderFailure(null, origin, "$", "empty record (null value) where an enriched event was expected");
         }
         try {
-            JsonNode event = MAPPER.readTree(value);
+            Record row = enrichedRecord(value, origin);
             List<String> missing = new ArrayList<>();
             for (String field : List.of("event_id", "schema", "data")) {
-                if (event == null || event.path(field).isMissingNode() || event.path(field).isNull()) {
+                if (row.getField(field) == null) {
                     missing.add(field);
                 }
             }
@@ -81,7 +84,7 @@ public final class RowDecoder {
                 return loaderFailure(value, origin, "$." + missing.get(0),
                         "enriched event without " + String.join(", ", missing));
             }
-            return new Row(false, enrichedRecord(event, origin));
+            return new Row(false, row);
         } catch (IOException | DateTimeParseException | IllegalArgumentException e) {
             return loaderFailure(value, origin, "$", "unreadable enriched event: " + e.getMessage());
         }
@@ -100,65 +103,120 @@ public final class RowDecoder {
         }
     }
 
-    private Record enrichedRecord(JsonNode e, Origin origin) throws IOException {
+    /**
+     * One streaming pass over the event: scalar fields are read as they come, and {@code data} and
+     * {@code enrichments} are kept as the exact JSON text they arrived as (sliced from the bytes, not
+     * re-serialised); only the small collector and enrichment objects become trees.
+     */
+    private Record enrichedRecord(byte[] value, Origin origin) throws IOException {
         GenericRecord r = enrichedTemplate.copy();
-        String schema = e.get("schema").asText();
-        r.setField("event_id", e.get("event_id").asText());
-        r.setField("schema", schema);
-        Optional<SchemaRef> ref = SchemaRef.parse(schema);
-        if (ref.isPresent()) {
-            r.setField("schema_vendor", ref.get().vendor());
-            r.setField("schema_name", ref.get().name());
-            r.setField("schema_version", ref.get().version());
-        }
-        r.setField("event_time", timestamp(e.get("event_time")));
-        r.setField("source", text(e.get("source")));
-        r.setField("user_id", text(e.get("user_id")));
-        r.setField("anonymous_id", text(e.get("anonymous_id")));
-        r.setField("data", MAPPER.writeValueAsString(e.get("data")));
-        JsonNode collector = e.get("collector");
-        if (collector != null && collector.isObject()) {
-            r.setField("received_at", timestamp(collector.get("received_at")));
-            r.setField("collector_host", text(collector.get("collector_host")));
-            r.setField("request_id", text(collector.get("request_id")));
-            r.setField("client_ip", text(collector.get("client_ip")));
-            r.setField("user_agent", text(collector.get("user_agent")));
-            r.setField("authenticated_source", text(collector.get("authenticated_source")));
-            r.setField("transport", text(collector.get("transport")));
-        }
-        JsonNode enrichments = e.get("enrichments");
-        if (enrichments != null && enrichments.isObject()) {
-            r.setField("enrichments", MAPPER.writeValueAsString(enrichments));
-            JsonNode ua = enrichments.get("user_agent");
-            if (ua != null && ua.isObject()) {
-                GenericRecord s = uaTemplate.copy();
-                s.setField("browser", text(ua.get("browser")));
-                s.setField("browser_version", text(ua.get("browser_version")));
-                s.setField("os", text(ua.get("os")));
-                s.setField("os_version", text(ua.get("os_version")));
-                s.setField("device", text(ua.get("device")));
-                r.setField("ua", s);
+        try (JsonParser p = MAPPER.getFactory().createParser(value)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("expected a JSON object");
             }
-            JsonNode geo = enrichments.get("geo");
-            if (geo != null && geo.isObject()) {
-                GenericRecord s = geoTemplate.copy();
-                s.setField("country_code", text(geo.get("country_code")));
-                s.setField("country", text(geo.get("country")));
-                s.setField("city", text(geo.get("city")));
-                r.setField("geo", s);
-            }
-            JsonNode score = enrichments.get("score");
-            if (score != null && score.isObject()) {
-                GenericRecord s = scoreTemplate.copy();
-                s.setField("model", text(score.get("model")));
-                s.setField("version", text(score.get("version")));
-                JsonNode value = score.get("value");
-                s.setField("value", value != null && value.isNumber() ? value.doubleValue() : null);
-                r.setField("score", s);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken token = p.nextToken();
+                switch (name) {
+                    case "event_id" -> r.setField("event_id", scalar(p, token));
+                    case "schema" -> {
+                        String schema = scalar(p, token);
+                        r.setField("schema", schema);
+                        Optional<SchemaRef> ref = SchemaRef.parse(schema);
+                        if (ref.isPresent()) {
+                            r.setField("schema_vendor", ref.get().vendor());
+                            r.setField("schema_name", ref.get().name());
+                            r.setField("schema_version", ref.get().version());
+                        }
+                    }
+                    case "event_time" -> r.setField("event_time", timestamp(scalar(p, token)));
+                    case "source" -> r.setField("source", scalar(p, token));
+                    case "user_id" -> r.setField("user_id", scalar(p, token));
+                    case "anonymous_id" -> r.setField("anonymous_id", scalar(p, token));
+                    case "data" -> r.setField("data", token == JsonToken.VALUE_NULL ? null : rawJson(p, token, value));
+                    case "collector" -> collector(r, p.readValueAsTree());
+                    case "enrichments" -> {
+                        if (token == JsonToken.START_OBJECT) {
+                            int start = (int) p.currentTokenLocation().getByteOffset();
+                            JsonNode enrichments = p.readValueAsTree();
+                            int end = (int) p.currentLocation().getByteOffset();
+                            r.setField("enrichments", new String(value, start, end - start, StandardCharsets.UTF_8));
+                            enrichments(r, enrichments);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
             }
         }
         setOrigin(r, origin);
         return r;
+    }
+
+    private static String scalar(JsonParser p, JsonToken token) throws IOException {
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (token.isStructStart()) {
+            p.skipChildren();
+            throw new IllegalArgumentException("expected a value at " + p.currentName() + ", found an object or array");
+        }
+        return p.getText();
+    }
+
+    /** The value's JSON text exactly as it is in {@code bytes}. */
+    private static String rawJson(JsonParser p, JsonToken token, byte[] bytes) throws IOException {
+        if (token.isStructStart()) {
+            int start = (int) p.currentTokenLocation().getByteOffset();
+            p.skipChildren();
+            int end = (int) p.currentLocation().getByteOffset();
+            return new String(bytes, start, end - start, StandardCharsets.UTF_8);
+        }
+        return MAPPER.writeValueAsString(p.readValueAsTree());
+    }
+
+    private static void collector(GenericRecord r, JsonNode collector) {
+        if (collector == null || !collector.isObject()) {
+            return;
+        }
+        r.setField("received_at", timestamp(collector.get("received_at")));
+        r.setField("collector_host", text(collector.get("collector_host")));
+        r.setField("request_id", text(collector.get("request_id")));
+        r.setField("client_ip", text(collector.get("client_ip")));
+        r.setField("user_agent", text(collector.get("user_agent")));
+        r.setField("authenticated_source", text(collector.get("authenticated_source")));
+        r.setField("transport", text(collector.get("transport")));
+    }
+
+    private void enrichments(GenericRecord r, JsonNode enrichments) {
+        JsonNode ua = enrichments.get("user_agent");
+        if (ua != null && ua.isObject()) {
+            GenericRecord s = uaTemplate.copy();
+            s.setField("browser", text(ua.get("browser")));
+            s.setField("browser_version", text(ua.get("browser_version")));
+            s.setField("os", text(ua.get("os")));
+            s.setField("os_version", text(ua.get("os_version")));
+            s.setField("device", text(ua.get("device")));
+            r.setField("ua", s);
+        }
+        JsonNode geo = enrichments.get("geo");
+        if (geo != null && geo.isObject()) {
+            GenericRecord s = geoTemplate.copy();
+            s.setField("country_code", text(geo.get("country_code")));
+            s.setField("country", text(geo.get("country")));
+            s.setField("city", text(geo.get("city")));
+            r.setField("geo", s);
+        }
+        JsonNode score = enrichments.get("score");
+        if (score != null && score.isObject()) {
+            GenericRecord s = scoreTemplate.copy();
+            s.setField("model", text(score.get("model")));
+            s.setField("version", text(score.get("version")));
+            JsonNode v = score.get("value");
+            s.setField("value", v != null && v.isNumber() ? v.doubleValue() : null);
+            r.setField("score", s);
+        }
     }
 
     private Record failedRecord(FailedEvent f, Origin origin) {
@@ -218,6 +276,10 @@ public final class RowDecoder {
 
     private static String text(JsonNode node) {
         return node == null || node.isNull() || node.isMissingNode() ? null : node.asText();
+    }
+
+    private static OffsetDateTime timestamp(String text) {
+        return text == null ? null : Instant.parse(text).atOffset(ZoneOffset.UTC);
     }
 
     private static OffsetDateTime timestamp(JsonNode node) {
