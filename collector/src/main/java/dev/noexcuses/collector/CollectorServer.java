@@ -55,8 +55,11 @@ public final class CollectorServer implements AutoCloseable {
         CollectorConfig settings = CollectorConfig.from(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         long timeoutMs = settings.kafkaTimeout().toMillis();
-        KafkaEventSink sink = new KafkaEventSink(KafkaClients.reliableProducer(config, "collector", timeoutMs),
-                KafkaClients.base(config), settings.kafkaTimeout());
+        java.util.Properties producer = KafkaClients.reliableProducer(config, "collector", timeoutMs);
+        // Requests already arrive in batches and each waits for its acknowledgement: a long linger
+        // would only add to every request's latency.
+        producer.put("linger.ms", String.valueOf(settings.kafkaLinger().toMillis()));
+        KafkaEventSink sink = new KafkaEventSink(producer, KafkaClients.base(config), settings.kafkaTimeout());
         CollectorMetrics metrics = new CollectorMetrics(registry);
         EventIntake intake = new EventIntake(new TopLevelValidator(settings.maxFutureSkew()), sink, metrics,
                 hostName(), settings.failedPayloadKeepBytes());
