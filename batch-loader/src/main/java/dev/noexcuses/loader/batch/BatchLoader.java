@@ -69,8 +69,11 @@ public final class BatchLoader implements AutoCloseable {
                 props.put("group.instance.id", settings.instanceId());
             }
             props.put("max.poll.records", String.valueOf(settings.maxPollRecords()));
-            props.put("fetch.max.bytes", String.valueOf(64 * 1024 * 1024));
-            props.put("max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024));
+            // The classic consumer reads the socket only inside poll(): a large receive buffer lets the
+            // broker keep sending while a batch is being written, instead of stalling on a 64 KiB window.
+            props.putIfAbsent("receive.buffer.bytes", String.valueOf(4 * 1024 * 1024));
+            props.putIfAbsent("fetch.max.bytes", String.valueOf(32 * 1024 * 1024));
+            props.putIfAbsent("max.partition.fetch.bytes", String.valueOf(2 * 1024 * 1024));
             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props);
             LoadLoop loop = new LoadLoop(settings, consumer, new RowDecoder(enriched.schema(), failed.schema()),
                     table(enriched, settings, metrics), table(failed, settings, metrics),

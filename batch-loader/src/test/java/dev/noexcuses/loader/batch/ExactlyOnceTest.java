@@ -44,7 +44,8 @@ class ExactlyOnceTest {
                 "batch-loader.max-poll-records", "500");
         try (LoaderFixture f = new LoaderFixture(3, settings)) {
             int events = 6000;
-            Thread producer = new Thread(() -> produceSteadily(f, events), "steady-producer");
+            // About 25 s of load, so the kills fall while events keep coming.
+            Thread producer = new Thread(() -> produceSteadily(f, events, 250), "steady-producer");
             producer.start();
 
             Path configFile = writeConfig(f);
@@ -52,7 +53,8 @@ class ExactlyOnceTest {
                 Process child = startChildLoader(configFile, kill);
                 try {
                     long before = commits(f);
-                    await().atMost(Duration.ofSeconds(90)).until(() -> !child.isAlive() || commits(f) > before + 1);
+                    await().atMost(Duration.ofSeconds(90)).until(() -> !child.isAlive() || commits(f) > before + 1
+                            || !producer.isAlive() && commits(f) > before);
                     assertThat(child.isAlive()).as("child loader alive (see target/child-loader-%d.log)", kill).isTrue();
                     // A random point: mid-write, mid-upload, between upload and commit, mid-commit.
                     Thread.sleep(RANDOM.nextInt(400));
@@ -98,7 +100,7 @@ class ExactlyOnceTest {
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> !a.ownedPartitions().isEmpty()
                         && !b.ownedPartitions().isEmpty());
-                produceSteadily(f, events);
+                produceSteadily(f, events, 1000);
                 await().atMost(Duration.ofSeconds(120)).until(() -> f.rows(f.enrichedTable).size() >= events);
             } finally {
                 a.close();
@@ -151,7 +153,7 @@ class ExactlyOnceTest {
             int events = 2500;
             BatchLoader loader = BatchLoader.start(f.config);
             try {
-                produceSteadily(f, events);
+                produceSteadily(f, events, 5000);
                 // Size checks run every 1000 rows: two full batches are committed, the last 500 wait.
                 await().atMost(Duration.ofSeconds(60)).until(() -> f.rows(f.enrichedTable).size() >= 2000);
                 assertThat(f.rows(f.enrichedTable).size()).isLessThan(events);
@@ -169,8 +171,9 @@ class ExactlyOnceTest {
                 .Origin("t", 0, 0, java.time.OffsetDateTime.now())).record();
     }
 
-    /** Enriched events at a steady pace, one in a hundred unreadable, plus one DLQ record per hundred. */
-    private static void produceSteadily(LoaderFixture f, int events) {
+    /** Enriched events at about {@code perSecond}, one in a hundred unreadable, plus one DLQ record per hundred. */
+    private static void produceSteadily(LoaderFixture f, int events, int perSecond) {
+        int slice = Math.max(1, perSecond / 50);
         for (int n = 0; n < events; n++) {
             EventEnvelope event = LoaderFixture.event(n);
             f.sendAsync(f.enrichedTopic, event.partitionKey(), Json.toBytes(event));
@@ -179,10 +182,10 @@ class ExactlyOnceTest {
                 f.sendAsync(n % 200 == 0 ? f.enrichedDlq : f.rawDlq, "k",
                         Json.toBytes(LoaderFixture.failure(n, "enricher", FailureType.SCHEMA_VIOLATION)));
             }
-            if (n % 500 == 0) {
+            if (n % slice == 0) {
                 f.flushProducer();
                 try {
-                    Thread.sleep(50);
+                    Thread.sleep(20);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
