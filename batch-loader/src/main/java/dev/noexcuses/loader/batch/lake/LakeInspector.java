@@ -98,13 +98,22 @@ public final class LakeInspector {
                 s.summary().get(SnapshotOffsets.INSTANCE_KEY))).toList();
         Snapshot current = table.currentSnapshot();
         int formatVersion = table instanceof HasTableOperations ops ? ops.operations().current().formatVersion() : 0;
-        return new TableStats(table.name(), table.location(), formatVersion, table.spec().toString().replace('\n', ' '),
+        return new TableStats(tableName, table.location(), formatVersion, partitioning(table),
                 current == null ? null : current.snapshotId(),
                 current == null ? null : Instant.ofEpochMilli(current.timestampMillis()),
                 all.size(), sizes.size(), rows, bytes, partitions.size(),
                 sizes.isEmpty() ? 0 : sizes.get(0), percentile(sizes, 0.5), percentile(sizes, 0.9),
                 sizes.isEmpty() ? 0 : sizes.get(sizes.size() - 1), buckets, small, smallThreshold, recent,
                 offsets(table));
+    }
+
+    /** e.g. {@code day(received_at)}; {@code unpartitioned} when there is no partition field. */
+    private static String partitioning(Table table) {
+        if (table.spec().isUnpartitioned()) {
+            return "unpartitioned";
+        }
+        return String.join(", ", table.spec().fields().stream()
+                .map(f -> f.transform() + "(" + table.schema().findColumnName(f.sourceId()) + ")").toList());
     }
 
     /** The latest offsets of every consumer group that has committed to the table. */

@@ -34,7 +34,7 @@ public record TableStats(
         Map<String, Map<String, Map<Integer, Long>>> offsets) {
 
     public TableStats {
-        sizeBuckets = Map.copyOf(sizeBuckets);
+        sizeBuckets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sizeBuckets));
         recentSnapshots = List.copyOf(recentSnapshots);
         offsets = Map.copyOf(offsets);
     }
