@@ -51,6 +51,8 @@ public final class KafkaTestSupport implements AutoCloseable {
         try (Admin admin = Admin.create(KafkaClients.base(base))) {
             admin.createTopics(List.of(new NewTopic(input, 3, (short) 1), new NewTopic(output, 3, (short) 1),
                     new NewTopic(dlq, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // Producing before the broker has leaders for new topics can wedge an idempotent producer.
+            dev.noexcuses.infra.kafka.TopicSetup.awaitLeaders(admin, List.of(input, output, dlq));
         } catch (Exception e) {
             throw new IllegalStateException("Cannot create test topics " + unique, e);
         }

@@ -65,6 +65,8 @@ final class LoaderFixture implements AutoCloseable {
             admin.createTopics(List.of(new NewTopic(enrichedTopic, partitions, (short) 1),
                     new NewTopic(enrichedDlq, partitions, (short) 1), new NewTopic(rawDlq, 1, (short) 1)))
                     .all().get(30, TimeUnit.SECONDS);
+            // Producing before the broker has leaders for new topics can wedge an idempotent producer.
+            dev.noexcuses.infra.kafka.TopicSetup.awaitLeaders(admin, List.of(enrichedTopic, enrichedDlq, rawDlq));
         }
         producer = new KafkaProducer<>(KafkaClients.reliableProducer(config, id + "-producer", 30_000));
         lake = LakeCatalog.open(LakeSettings.from(config));

@@ -69,6 +69,8 @@ final class LoaderTestSupport implements AutoCloseable {
         try (Admin admin = Admin.create(KafkaClients.base(config))) {
             admin.createTopics(List.of(new NewTopic(enrichedTopic, 3, (short) 1), new NewTopic(enrichedDlq, 1, (short) 1),
                     new NewTopic(rawDlq, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // Producing before the broker has leaders for new topics can wedge an idempotent producer.
+            dev.noexcuses.infra.kafka.TopicSetup.awaitLeaders(admin, List.of(enrichedTopic, enrichedDlq, rawDlq));
         } catch (Exception e) {
             throw new IllegalStateException("Cannot create the test topics", e);
         }
