@@ -57,14 +57,14 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class PipelineBenchmark {
     private static final String[] GROUPS = {"noexcuses-enricher", "noexcuses-realtime-loader", "batch-loader"};
-    private static final int[] RATES = {500, 1000, 2000, 3000, 4000, 6000, 8000, 12000};
+    private static final int[] RATES = {500, 1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000, 32000};
 
     record Step(int target, double achieved, Map<String, Long> lagStart, Map<String, Long> lagEnd, boolean kept,
                 String reason) {}
 
     public static void main(String[] args) throws Exception {
         int stepSeconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        int maxRate = args.length > 1 ? Integer.parseInt(args[1]) : 12000;
+        int maxRate = args.length > 1 ? Integer.parseInt(args[1]) : 32000;
         Path dataDir = Files.createTempDirectory("noexcuses-bench-pipeline-");
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("platform.data-dir", dataDir.toString());
