@@ -6,7 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.kafka.KafkaClients;
-import dev.noexcuses.enricher.admin.AdminServer;
+import dev.noexcuses.common.admin.AdminServer;
 import dev.noexcuses.enricher.api.ApiSettings;
 import dev.noexcuses.enricher.api.EnrichmentApiClient;
 import dev.noexcuses.enricher.enrich.Enrichment;

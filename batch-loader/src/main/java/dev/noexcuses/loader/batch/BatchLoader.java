@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.kafka.KafkaClients;
-import dev.noexcuses.loader.batch.admin.AdminServer;
+import dev.noexcuses.common.admin.AdminServer;
 import dev.noexcuses.loader.batch.admin.LoaderMetrics;
 import dev.noexcuses.loader.batch.buffer.TableBuffer;
 import dev.noexcuses.loader.batch.commit.IcebergCommitter;

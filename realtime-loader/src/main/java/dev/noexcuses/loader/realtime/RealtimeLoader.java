@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.kafka.KafkaClients;
-import dev.noexcuses.loader.realtime.admin.AdminServer;
+import dev.noexcuses.common.admin.AdminServer;
 import dev.noexcuses.loader.realtime.consume.LoadLoop;
 import dev.noexcuses.loader.realtime.document.DocumentMapper;
 import dev.noexcuses.loader.realtime.index.BulkWriter;
