@@ -36,7 +36,9 @@ public final class PlatformConfig {
                 .withFallback(ConfigFactory.systemProperties())
                 .withFallback(ConfigFactory.systemEnvironmentOverrides())
                 .withFallback(fromFile)
-                .withFallback(ConfigFactory.defaultReference())
+                // Unresolved, so references such as ${platform.data-dir} in a module's reference.conf see the
+                // user's --data-dir and platform.conf, not the default they would resolve to on their own.
+                .withFallback(ConfigFactory.defaultReferenceUnresolved())
                 .resolve();
     }
 
