@@ -18,16 +18,12 @@ final class EnricherService implements RunningService {
 
     @Override
     public Map<String, String> endpoints() {
-        if (app.adminPort() <= 0) {
-            return Map.of();
-        }
-        String base = "http://localhost:" + app.adminPort();
-        return Map.of("health", base + "/healthz", "metrics", base + "/metrics");
+        return AdminEndpoints.of(app.adminPort());
     }
 
     @Override
     public String healthUrl() {
-        return app.adminPort() <= 0 ? null : "http://localhost:" + app.adminPort() + "/healthz";
+        return AdminEndpoints.healthUrl(app.adminPort());
     }
 
     @Override

@@ -18,16 +18,12 @@ final class RealtimeLoaderService implements RunningService {
 
     @Override
     public Map<String, String> endpoints() {
-        if (loader.adminPort() <= 0) {
-            return Map.of();
-        }
-        String base = "http://localhost:" + loader.adminPort();
-        return Map.of("health", base + "/healthz", "ready", base + "/readyz", "metrics", base + "/metrics");
+        return AdminEndpoints.of(loader.adminPort());
     }
 
     @Override
     public String healthUrl() {
-        return loader.adminPort() <= 0 ? null : "http://localhost:" + loader.adminPort() + "/healthz";
+        return AdminEndpoints.healthUrl(loader.adminPort());
     }
 
     @Override
