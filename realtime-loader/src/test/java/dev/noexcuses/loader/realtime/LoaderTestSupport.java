@@ -74,7 +74,12 @@ final class LoaderTestSupport implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot create the test topics", e);
         }
-        producer = new KafkaProducer<>(KafkaClients.reliableProducer(config, name, 30_000));
+        java.util.Properties producerProps = KafkaClients.reliableProducer(config, name, 30_000);
+        // One request in flight: the broker can still answer NOT_LEADER for a moment after the new
+        // topics show leaders, and an idempotent producer whose first batch failed so while later
+        // ones succeeded retries out of sequence for ever.
+        producerProps.put("max.in.flight.requests.per.connection", "1");
+        producer = new KafkaProducer<>(producerProps);
         search = SearchClients.create(ClusterAccess.from(config), Duration.ofSeconds(30));
     }
 
