@@ -37,7 +37,7 @@ class CollectorRestTest {
     @BeforeAll
     static void start() {
         Config config = SharedLocalInfra.serviceConfig(Map.of("collector.port", "0",
-                "collector.max-body-bytes", "65536"));
+                "collector.max-body-bytes", "65536", "collector.trusted-proxies.0", "127.0.0.1/32"));
         collector = CollectorServer.start(config);
         fixture = new CollectorFixture(config, collector.port());
     }

@@ -16,6 +16,8 @@ import dev.noexcuses.enricher.enrich.ModelScoreEnrichment;
 import dev.noexcuses.enricher.enrich.ProductDetailsEnrichment;
 import dev.noexcuses.enricher.enrich.PseudonymisationEnrichment;
 import dev.noexcuses.enricher.enrich.UserAgentEnrichment;
+import dev.noexcuses.enricher.geo.DbipLiteDownload;
+import dev.noexcuses.enricher.geo.GeoDatabaseFiles;
 import dev.noexcuses.enricher.registry.DirectorySchemaSource;
 import dev.noexcuses.enricher.registry.HttpSchemaSource;
 import dev.noexcuses.enricher.registry.ResolvedSchemas;
@@ -26,6 +28,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -139,14 +143,10 @@ public final class EnricherApp implements AutoCloseable {
             chain.add(new UserAgentEnrichment(e.getInt("user-agent.cache-size")));
         }
         if (e.getBoolean("geoip.enabled")) {
-            String database = e.getString("geoip.database");
-            if (database.isBlank()) {
-                LOG.info("GeoIP enrichment off: no database configured (enricher.enrichments.geoip.database)");
-            } else {
-                GeoIpEnrichment geo = GeoIpEnrichment.open(Path.of(database), e.getInt("geoip.cache-size"));
+            geoIp(e.getConfig("geoip")).ifPresent(geo -> {
                 resources.add(geo);
                 chain.add(geo);
-            }
+            });
         }
         if (e.getBoolean("pseudonymise.enabled")) {
             chain.add(new PseudonymisationEnrichment(e.getString("pseudonymise.key"),
@@ -167,6 +167,25 @@ public final class EnricherApp implements AutoCloseable {
             }
         }
         return chain;
+    }
+
+    /**
+     * The GeoIP enrichment on the configured database, else on DB-IP Lite (downloaded once). Without
+     * a network and a cached copy the enricher runs without it, and says so.
+     */
+    private static Optional<GeoIpEnrichment> geoIp(Config geoip) {
+        List<Path> files;
+        try {
+            files = GeoDatabaseFiles.resolve(geoip, LOG::info);
+        } catch (DbipLiteDownload.UnavailableException e) {
+            LOG.warn("{}. {}", e.getMessage(), GeoDatabaseFiles.offlineAdvice());
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GeoIP database folder: " + e.getMessage(), e);
+        }
+        GeoIpEnrichment geo = GeoIpEnrichment.open(files, geoip.getInt("cache-size"));
+        LOG.info("GeoIP database: {}", geo.describe());
+        return Optional.of(geo);
     }
 
     static Properties streamsProperties(Config config) {

@@ -78,6 +78,8 @@ public final class KafkaTestSupport implements AutoCloseable {
         all.put("enricher.api.circuit-breaker.trial-interval", "200ms");
         all.put("enricher.api.circuit-breaker.minimum-requests", "3");
         all.put("enricher.api.circuit-breaker.counter-window", "2s");
+        // Off unless a test names its own database: the default one is downloaded, and tests stay offline.
+        all.put("enricher.enrichments.geoip.enabled", String.valueOf(overrides.containsKey("enricher.enrichments.geoip.database")));
         all.putAll(overrides);
         return SharedLocalInfra.serviceConfig(all);
     }

@@ -3,6 +3,23 @@ package dev.noexcuses.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noexcuses.enricher.geo.MmdbWriter;
+import dev.noexcuses.loader.batch.table.EventTables;
+import dev.noexcuses.loader.batch.table.LakeCatalog;
+import dev.noexcuses.loader.batch.table.LakeSettings;
+import dev.noexcuses.loader.realtime.index.ClusterAccess;
+import dev.noexcuses.producers.sdk.Delivery;
+import dev.noexcuses.producers.sdk.EndUser;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.json.Json;
@@ -31,18 +48,28 @@ class PlatformRuntimeTest {
     @TempDir
     Path dataDir;
 
+    private static final String CHROME_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+            + "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
     @Test
     void everyAcceptedEventIsEnrichedFailedOrDeduplicatedAndStatusReportsEveryComponent() throws Exception {
         int apiPort = LocalInfra.freePort();
-        Config config = PlatformConfig.defaults(Map.of(
-                "platform.data-dir", dataDir.toString(),
-                "platform.home", Path.of("..").toAbsolutePath().normalize().toString(),
-                "local-infra.kafka.port", String.valueOf(LocalInfra.freePort()),
-                "local-infra.kafka.controller-port", String.valueOf(LocalInfra.freePort()),
-                "collector.port", "0",
-                "enrichment-api.port", String.valueOf(apiPort),
-                "enricher.api.url", "http://127.0.0.1:" + apiPort,
-                "enricher.admin.port", "0"));
+        // A city database in DB-IP's layout (the default one's), written here: the test needs no network.
+        Path geo = dataDir.resolve("dbip-city-ipv4.mmdb");
+        MmdbWriter.writeCityDatabase(geo, MmdbWriter.Layout.DBIP_CITY, List.of(
+                new MmdbWriter.Location("81.2.69.0/24", "GB", "-", "England", "London", 51.5143, -0.0912)));
+        Config config = PlatformConfig.defaults(Map.ofEntries(
+                Map.entry("enricher.enrichments.geoip.database", geo.toString()),
+                Map.entry("collector.trusted-proxies.0", "127.0.0.1/32"),
+                Map.entry("batch-loader.flush.max-age", "2s"),
+                Map.entry("platform.data-dir", dataDir.toString()),
+                Map.entry("platform.home", Path.of("..").toAbsolutePath().normalize().toString()),
+                Map.entry("local-infra.kafka.port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.kafka.controller-port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("collector.port", "0"),
+                Map.entry("enrichment-api.port", String.valueOf(apiPort)),
+                Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
+                Map.entry("enricher.admin.port", "0")));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         try (PlatformRuntime runtime = PlatformRuntime.start(config, dataDir, new PrintStream(progress, true))) {
             assertThat(progress.toString(StandardCharsets.UTF_8)).contains("collector", "enricher", "enrichment-api");
@@ -68,6 +95,8 @@ class PlatformRuntimeTest {
                 assertThat(c.enrichedFailedByType()).containsKey("schema_violation");
             });
 
+            aVisitorRelayedFromLondonIsFoundNearLondonInOpenSearchAndTheLake(runtime);
+
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrintStream original = System.out;
             int code;
@@ -86,5 +115,70 @@ class PlatformRuntimeTest {
                     .startsWith("127.0.0.1:");
         }
         assertThat(Files.exists(dataDir.resolve("platform.json"))).isFalse();
+    }
+
+    /**
+     * One event relayed for a visitor at a known London address: its country, region, city and
+     * coordinates reach the search index (found by a geo-distance query on the geo_point) and the lake
+     * (typed columns), with the visitor's browser parsed from the relayed user agent.
+     */
+    private static void aVisitorRelayedFromLondonIsFoundNearLondonInOpenSearchAndTheLake(PlatformRuntime runtime)
+            throws Exception {
+        ObjectNode event = Json.mapper().createObjectNode().put("schema", "com.webshop/page_view/1-0-0")
+                .put("event_time", Instant.now().toString()).put("source", "web-shop").put("anonymous_id", "a-london");
+        event.putObject("data").put("url", "https://shop.example.com/").put("page_type", "home");
+        try (EventClient client = EventClient.builder(URI.create(runtime.collectorUrl())).writeKey("local-dev-key")
+                .build()) {
+            assertThat(client.send(event, new EndUser("81.2.69.142", CHROME_ON_WINDOWS)).join().outcome())
+                    .isEqualTo(Delivery.Outcome.ACCEPTED);
+        }
+        String eventId = event.get("event_id").asText();
+
+        ClusterAccess search = ClusterAccess.from(runtime.serviceConfig());
+        HttpClient http = HttpClient.newHttpClient();
+        String nearLondon = """
+                {"query": {"bool": {"filter": [{"ids": {"values": ["%s"]}},
+                  {"geo_distance": {"distance": "25km", "enrichments.geo.location": {"lat": 51.5074, "lon": -0.1278}}}]}}}"""
+                .formatted(eventId);
+        JsonNode hit = Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(search.url().resolve("/events-enriched-*/_search"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(nearLondon)).build(), HttpResponse.BodyHandlers.ofString());
+                    JsonNode hits = Json.mapper().readTree(r.body()).path("hits").path("hits");
+                    return hits.size() == 1 ? hits.get(0).get("_source") : null;
+                }, java.util.Objects::nonNull);
+        assertThat(hit.at("/collector/client_ip").asText()).as("pseudonymised").isNotEqualTo("81.2.69.142");
+        assertThat(hit.at("/enrichments/geo")).isEqualTo(Json.mapper().readTree("""
+                {"country_code": "GB", "country": "United Kingdom", "region": "England", "city": "London",
+                 "location": {"lat": 51.5143, "lon": -0.0912}}"""));
+        assertThat(hit.at("/enrichments/user_agent/browser").asText()).isEqualTo("Chrome");
+        assertThat(hit.at("/enrichments/user_agent/os").asText()).isEqualTo("Windows");
+
+        Record row = Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> lakeRow(runtime.serviceConfig(), eventId), java.util.Optional::isPresent).get();
+        Record geo = (Record) row.getField("geo");
+        assertThat(geo.getField("country_code")).isEqualTo("GB");
+        assertThat(geo.getField("region")).isEqualTo("England");
+        assertThat(geo.getField("city")).isEqualTo("London");
+        assertThat(geo.getField("latitude")).isEqualTo(51.5143);
+        assertThat(geo.getField("longitude")).isEqualTo(-0.0912);
+        assertThat(((Record) row.getField("ua")).getField("browser")).isEqualTo("Chrome");
+    }
+
+    private static java.util.Optional<Record> lakeRow(Config config, String eventId) throws Exception {
+        try (LakeCatalog lake = LakeCatalog.open(LakeSettings.from(config))) {
+            TableIdentifier id = EventTables.identifier(config.getString("batch-loader.tables.enriched-events"));
+            if (!lake.catalog().tableExists(id)) {
+                return java.util.Optional.empty();
+            }
+            try (CloseableIterable<Record> rows = IcebergGenerics.read(lake.catalog().loadTable(id))
+                    .where(Expressions.equal("event_id", eventId)).build()) {
+                for (Record row : rows) {
+                    return java.util.Optional.of(row);
+                }
+            }
+        }
+        return java.util.Optional.empty();
     }
 }

@@ -17,7 +17,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import dev.noexcuses.loader.batch.table.EventTables;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.types.Types;
 import org.apache.iceberg.data.Record;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -63,7 +67,10 @@ class BatchLoaderTest {
                 assertThat(ua.getField("os")).isEqualTo("Linux");
                 Record geo = (Record) row.getField("geo");
                 assertThat(geo.getField("country_code")).isEqualTo("DE");
+                assertThat(geo.getField("region")).isEqualTo("Land Berlin");
                 assertThat(geo.getField("city")).isEqualTo("Berlin");
+                assertThat(geo.getField("latitude")).isEqualTo(52.5244);
+                assertThat(geo.getField("longitude")).isEqualTo(13.4105);
                 Record score = (Record) row.getField("score");
                 assertThat(score.getField("model")).isEqualTo("churn");
                 assertThat(score.getField("value")).isEqualTo(0.25);
@@ -112,6 +119,33 @@ class BatchLoaderTest {
                         HttpResponse.BodyHandlers.ofString()).body();
                 assertThat(metrics).contains("batch_loader_rows_committed_total", "batch_loader_records_consumed_total");
             }
+        }
+    }
+
+    @Test
+    void aTableMadeBeforeTheGeoCoordinatesGainsTheirColumnsWhenTheLoaderStarts() throws Exception {
+        try (LoaderFixture f = new LoaderFixture(1, Map.of())) {
+            // raw.enriched_events as loaders made it before the coordinates.
+            Types.StructType geoBefore = Types.StructType.of(EventTables.ENRICHED_EVENTS.findField("geo").type()
+                    .asStructType().fields().stream().filter(field -> field.fieldId() <= 27).toList());
+            Schema before = new Schema(EventTables.ENRICHED_EVENTS.columns().stream()
+                    .map(c -> c.name().equals("geo") ? Types.NestedField.optional(c.fieldId(), "geo", geoBefore) : c)
+                    .toList());
+            EventTables.ensure(f.lake().catalog(), TableIdentifier.parse(f.enrichedTable), before, Map.of());
+            assertThat(f.table(f.enrichedTable).schema().findField("geo.latitude")).isNull();
+
+            EventEnvelope located = LoaderFixture.event(2);
+            f.sendEnriched(located);
+            try (BatchLoader loader = BatchLoader.start(f.config)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> f.rows(f.enrichedTable).size() == 1);
+            }
+            Schema after = f.table(f.enrichedTable).schema();
+            assertThat(after.findField("geo.region").type()).isEqualTo(Types.StringType.get());
+            assertThat(after.findField("geo.latitude").type()).isEqualTo(Types.DoubleType.get());
+            assertThat(after.findField("geo.longitude").type()).isEqualTo(Types.DoubleType.get());
+            Record geo = (Record) f.rows(f.enrichedTable).get(0).getField("geo");
+            assertThat(geo.getField("latitude")).isEqualTo(52.5244);
+            assertThat(geo.getField("longitude")).isEqualTo(13.4105);
         }
     }
 }

@@ -82,7 +82,9 @@ final class LoaderFixture implements AutoCloseable {
         ObjectNode enrichments = Json.mapper().createObjectNode();
         enrichments.putObject("user_agent").put("browser", "Firefox").put("browser_version", "128.0").put("os", "Linux")
                 .put("device", "Other");
-        enrichments.putObject("geo").put("country_code", "DE").put("country", "Germany").put("city", "Berlin");
+        ObjectNode geo = enrichments.putObject("geo").put("country_code", "DE").put("country", "Germany")
+                .put("region", "Land Berlin").put("city", "Berlin");
+        geo.putObject("location").put("lat", 52.5244).put("lon", 13.4105);
         enrichments.putObject("score").put("model", "churn").put("version", "3").put("value", 0.25);
         enrichments.putArray("products").addObject().put("product_id", "P" + (n % 50)).put("category", "shoes");
         return new EventEnvelope(UUID.nameUUIDFromBytes(("event-" + n).getBytes()).toString(),

@@ -8,7 +8,6 @@ import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.kafka.KafkaClients;
 import dev.noexcuses.enricher.EnricherApp;
-import dev.noexcuses.enricher.enrich.MmdbWriter;
 import dev.noexcuses.enrichment.EnrichmentApiServer;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
@@ -38,7 +37,9 @@ import org.apache.kafka.streams.kstream.Produced;
 /**
  * Enricher throughput (events/s) against a pass-through Kafka Streams topology (read and write the
  * same records, no work) in the same run, on the same embedded broker, with the same exactly-once v2
- * settings, one stream thread each, over the same pre-loaded raw topic of simulated web-shop events:
+ * settings, one stream thread each, over the same pre-loaded raw topic of simulated web-shop events
+ * from the simulator's visitors (thousands of distinct public addresses and browser user agents, so
+ * the user-agent and GeoIP caches miss as they would in real traffic; GeoIP on DB-IP Lite City):
  * <ol>
  *   <li>pass-through;</li>
  *   <li>enricher with every local enrichment: schema validation, user agent, GeoIP, pseudonymisation, dedup
@@ -53,15 +54,6 @@ import org.apache.kafka.streams.kstream.Produced;
  * <p>Run: {@code ./bench/run enricher [events] [passthrough,local,local-in-memory,api,nocache]}.
  */
 public final class EnricherBenchmark {
-    private static final List<String> USER_AGENTS = List.of(
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
-            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
-            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36");
-    private static final List<String> IPS = List.of("81.2.69.160", "89.160.20.112", "2.125.160.216", "216.160.83.56",
-            "203.0.113.9");
-
     /** Stream threads of every variant ({@code -Dbench.threads}, default 1). */
     private static final int THREADS = Integer.getInteger("bench.threads", 1);
     /** Measured rounds ({@code -Dbench.rounds}, default 3); the report gives each variant's median. */
@@ -82,13 +74,7 @@ public final class EnricherBenchmark {
                 + "%d stream thread(s), exactly-once v2, %d cores%n", events, warmup,
                 base.getInt("kafka.topics.partitions"), THREADS, Runtime.getRuntime().availableProcessors());
         Path work = Files.createTempDirectory("enricher-bench-");
-        Path geo = work.resolve("geo.mmdb");
-        MmdbWriter.writeCityDatabase(geo, List.of(
-                new MmdbWriter.Location("81.2.69.0/24", "GB", "United Kingdom", "London"),
-                new MmdbWriter.Location("89.160.20.0/22", "SE", "Sweden", "Linköping"),
-                new MmdbWriter.Location("2.125.160.0/20", "GB", "United Kingdom", null),
-                new MmdbWriter.Location("216.160.83.0/24", "US", "United States", "Milton")));
-
+        String geo = String.join(",", RealisticEvents.cityDatabase().stream().map(Path::toString).toList());
         try (LocalInfra infra = LocalInfra.forTests(base).start()) {
             Config config = infra.serviceConfig(base);
             int partitions = config.getInt("kafka.topics.partitions");
@@ -99,7 +85,7 @@ public final class EnricherBenchmark {
             try (EnrichmentApiServer api = EnrichmentApiServer.start(PlatformConfig.defaults(Map.of(
                     "enrichment-api.port", "0", "enrichment-api.host", "127.0.0.1")))) {
                 Map<String, String> local = new HashMap<>(Map.of(
-                        "enricher.enrichments.geoip.database", geo.toString(),
+                        "enricher.enrichments.geoip.database", geo,
                         "enricher.enrichments.product-details.enabled", "false",
                         "enricher.enrichments.model-score.enabled", "false"));
                 Map<String, String> localInMemory = new HashMap<>(local);
@@ -152,14 +138,7 @@ public final class EnricherBenchmark {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                 KafkaClients.reliableProducer(config, "bench-loader", 60_000))) {
             for (long i = 0; i < n; i++) {
-                ObjectNode e = simulator.next().event();
-                CollectorMetadata metadata = new CollectorMetadata(Instant.now(), "bench", "r-" + i,
-                        IPS.get((int) (i % IPS.size())), USER_AGENTS.get((int) (i % USER_AGENTS.size())), "web-shop",
-                        "rest");
-                EventEnvelope envelope = new EventEnvelope(e.get("event_id").asText(), e.get("schema").asText(),
-                        Instant.parse(e.get("event_time").asText()), e.get("source").asText(),
-                        e.path("user_id").asText(null), e.path("anonymous_id").asText(null), e.get("data"), metadata,
-                        null);
+                EventEnvelope envelope = RealisticEvents.envelope(simulator.next(), i);
                 producer.send(new ProducerRecord<>(topic, envelope.partitionKey(), Json.toBytes(envelope)));
             }
             producer.flush();

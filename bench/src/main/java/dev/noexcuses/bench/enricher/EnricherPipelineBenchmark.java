@@ -9,7 +9,6 @@ import dev.noexcuses.common.json.Json;
 import dev.noexcuses.enricher.enrich.EnrichmentChain;
 import dev.noexcuses.enricher.enrich.Event;
 import dev.noexcuses.enricher.enrich.GeoIpEnrichment;
-import dev.noexcuses.enricher.enrich.MmdbWriter;
 import dev.noexcuses.enricher.enrich.PseudonymisationEnrichment;
 import dev.noexcuses.enricher.enrich.UserAgentEnrichment;
 import dev.noexcuses.enricher.registry.DirectorySchemaSource;
@@ -41,20 +40,11 @@ public final class EnricherPipelineBenchmark {
         WebShopSimulator simulator = new WebShopSimulator(7, "web-shop", 5000, 0, 0);
         List<byte[]> raw = new ArrayList<>(events);
         for (int i = 0; i < events; i++) {
-            ObjectNode e = simulator.next().event();
-            raw.add(Json.toBytes(new EventEnvelope(e.get("event_id").asText(), e.get("schema").asText(),
-                    Instant.parse(e.get("event_time").asText()), e.get("source").asText(),
-                    e.path("user_id").asText(null), e.path("anonymous_id").asText(null), e.get("data"),
-                    new CollectorMetadata(Instant.now(), "bench", "r-" + i, "81.2.69." + (i % 200),
-                            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                                    + "Chrome/120.0.0.0 Safari/537.36", "web-shop", "rest"), null)));
+            raw.add(Json.toBytes(RealisticEvents.envelope(simulator.next(), i)));
         }
-        Path geo = Files.createTempFile("geo-", ".mmdb");
-        MmdbWriter.writeCityDatabase(geo, List.of(new MmdbWriter.Location("81.2.69.0/24", "GB", "United Kingdom",
-                "London")));
         ResolvedSchemas schemas = new ResolvedSchemas(new DirectorySchemaSource(Path.of("schemas")),
                 Duration.ofMinutes(5), Duration.ofSeconds(30));
-        try (GeoIpEnrichment geoIp = GeoIpEnrichment.open(geo, 100_000)) {
+        try (GeoIpEnrichment geoIp = GeoIpEnrichment.open(RealisticEvents.cityDatabase(), 100_000)) {
             EnrichmentChain chain = new EnrichmentChain(List.of(new UserAgentEnrichment(10_000), geoIp,
                     new PseudonymisationEnrichment("bench-key", List.of("collector.client_ip", "user_id", "data.email"),
                             PseudonymisationEnrichment.IpMode.HMAC)), new SimpleMeterRegistry(), Clock.systemUTC());

@@ -7,6 +7,7 @@ import dev.noexcuses.common.event.CollectorMetadata;
 import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.enricher.KafkaTestSupport;
+import dev.noexcuses.enricher.geo.MmdbWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,29 +30,63 @@ class LocalEnrichmentsTest {
     }
 
     @Test
-    void findsCountryAndCityOfTheClientIpInAMaxMindDatabase() throws Exception {
+    void findsCountryRegionCityAndCoordinatesOfTheClientIpInAMaxMindCityDatabase() throws Exception {
         Path db = dir.resolve("city.mmdb");
         MmdbWriter.writeCityDatabase(db, List.of(
-                new MmdbWriter.Location("81.2.69.0/24", "GB", "United Kingdom", "London"),
-                new MmdbWriter.Location("89.160.20.0/22", "SE", "Sweden", "Linköping"),
+                new MmdbWriter.Location("81.2.69.0/24", "GB", "United Kingdom", "England", "London", 51.5142, -0.0931),
+                new MmdbWriter.Location("89.160.20.0/22", "SE", "Sweden", "Östergötland County", "Linköping",
+                        58.4167, 15.6167),
                 new MmdbWriter.Location("2.125.160.0/20", "GB", "United Kingdom", null)));
 
-        try (GeoIpEnrichment geo = GeoIpEnrichment.open(db, 100)) {
+        try (GeoIpEnrichment geo = GeoIpEnrichment.open(List.of(db), 100)) {
             Event london = pageView("81.2.69.160");
             geo.apply(london);
-            assertThat(london.enrichments().at("/geo/country_code").asText()).isEqualTo("GB");
-            assertThat(london.enrichments().at("/geo/country").asText()).isEqualTo("United Kingdom");
-            assertThat(london.enrichments().at("/geo/city").asText()).isEqualTo("London");
+            assertThat(london.enrichments().get("geo")).isEqualTo(Json.mapper().readTree("""
+                    {"country_code": "GB", "country": "United Kingdom", "region": "England", "city": "London",
+                     "location": {"lat": 51.5142, "lon": -0.0931}}"""));
 
             Event sweden = pageView("89.160.23.7");
             geo.apply(sweden);
             assertThat(sweden.enrichments().at("/geo/city").asText()).isEqualTo("Linköping");
+            assertThat(sweden.enrichments().at("/geo/region").asText()).isEqualTo("Östergötland County");
 
-            for (String unknown : List.of("10.0.0.1", "example.com", "10.0.0.1")) {
+            Event countryOnly = pageView("2.125.161.1");
+            geo.apply(countryOnly);
+            assertThat(countryOnly.enrichments().get("geo")).isEqualTo(Json.mapper().readTree("""
+                    {"country_code": "GB", "country": "United Kingdom"}"""));
+
+            for (String unknown : List.of("10.0.0.1", "example.com", "10.0.0.1", "2001:db8::1")) {
                 Event event = pageView(unknown);
                 geo.apply(event);
                 assertThat(event.enrichments().has("geo")).as(unknown).isFalse();
             }
+        }
+    }
+
+    @Test
+    void readsTheDbIpLiteLayoutWithCountryNamesFromTheCode() throws Exception {
+        Path db = dir.resolve("dbip-city-ipv4.mmdb");
+        MmdbWriter.writeCityDatabase(db, MmdbWriter.Layout.DBIP_CITY, List.of(
+                new MmdbWriter.Location("81.2.69.0/24", "GB", "-", "England", "London", 51.5143, -0.0912244),
+                new MmdbWriter.Location("203.0.113.0/24", "JP", "-", null, null, null, null)));
+
+        try (GeoIpEnrichment geo = GeoIpEnrichment.open(List.of(db), 100)) {
+            Event london = pageView("81.2.69.142");
+            geo.apply(london);
+            // Single-precision coordinates come out in their short decimal form.
+            assertThat(london.enrichments().get("geo")).isEqualTo(Json.mapper().readTree("""
+                    {"country_code": "GB", "country": "United Kingdom", "region": "England", "city": "London",
+                     "location": {"lat": 51.5143, "lon": -0.0912244}}"""));
+
+            Event japan = pageView("203.0.113.5");
+            geo.apply(japan);
+            assertThat(japan.enrichments().get("geo")).isEqualTo(Json.mapper().readTree("""
+                    {"country_code": "JP", "country": "Japan"}"""));
+
+            // An IPv4-only database does not answer for IPv6 addresses.
+            Event v6 = pageView("2001:4860:4860::8888");
+            geo.apply(v6);
+            assertThat(v6.enrichments().has("geo")).isFalse();
         }
     }
 

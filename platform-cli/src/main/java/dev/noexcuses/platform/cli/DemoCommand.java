@@ -34,6 +34,12 @@ final class DemoCommand implements Callable<Integer> {
             config = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("batch-loader.flush.max-age", "5s"))
                     .withFallback(config);
         }
+        if (config.getStringList("collector.trusted-proxies").isEmpty()) {
+            // The simulator relays its visitors' addresses in X-Forwarded-For from this machine: trust
+            // loopback here, so they (and their countries and cities) show through the whole demo.
+            config = com.typesafe.config.ConfigFactory.parseString(
+                    "collector.trusted-proxies = [\"127.0.0.1/32\", \"::1/128\"]").withFallback(config);
+        }
         PlatformRuntime runtime = PlatformRuntime.start(config, options.dataDir(config), System.out);
         try {
             Instant start = Instant.now();

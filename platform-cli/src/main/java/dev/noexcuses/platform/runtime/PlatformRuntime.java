@@ -3,6 +3,8 @@ package dev.noexcuses.platform.runtime;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import dev.noexcuses.enricher.geo.DbipLiteDownload;
+import dev.noexcuses.enricher.geo.GeoDatabaseFiles;
 import dev.noexcuses.infra.InfraComponent;
 import dev.noexcuses.infra.LocalInfra;
 import java.io.IOException;
@@ -48,6 +50,7 @@ public final class PlatformRuntime implements AutoCloseable {
         PlatformRuntime runtime = new PlatformRuntime(infra, withShippedFiles(infra.serviceConfig(config)),
                 infra.dataDir());
         try {
+            fetchGeoDatabase(runtime.serviceConfig, progress);
             progress.println("Starting services");
             for (ServiceFactory factory : ServiceFactory.ALL) {
                 runtime.startService(factory.name(), factory.starter(), progress);
@@ -58,6 +61,25 @@ public final class PlatformRuntime implements AutoCloseable {
             throw e;
         }
         return runtime;
+    }
+
+    /**
+     * The enricher's GeoIP database, fetched now when it has to be downloaded, so the download shows
+     * its progress here; offline, the enricher runs without it and this says why.
+     */
+    private static void fetchGeoDatabase(Config config, PrintStream progress) {
+        Config geoip = config.getConfig("enricher.enrichments.geoip");
+        try {
+            if (GeoDatabaseFiles.needsDownload(geoip)) {
+                GeoDatabaseFiles.resolve(geoip, line -> progress.println("  " + line));
+            }
+        } catch (DbipLiteDownload.UnavailableException e) {
+            progress.println("  " + e.getMessage() + ".");
+            progress.println("  " + GeoDatabaseFiles.offlineAdvice() + ".");
+        } catch (IOException e) {
+            progress.println("  Cannot keep the GeoIP database in " + geoip.getString("download.directory") + ": "
+                    + e.getMessage());
+        }
     }
 
     /** Files the platform ships (the schema registry) are found from its home, whatever the working directory. */

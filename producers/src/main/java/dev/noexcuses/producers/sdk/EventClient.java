@@ -38,7 +38,8 @@ public final class EventClient implements AutoCloseable {
 
     public enum Protocol { REST_JSON, REST_PROTOBUF, GRPC }
 
-    private record Pending(ObjectNode event, CompletableFuture<Delivery> delivery) {}
+    /** An event, the end user it is sent for (null: the client itself), and its outcome. */
+    private record Pending(ObjectNode event, EndUser endUser, CompletableFuture<Delivery> delivery) {}
 
     private final Transport transport;
     private final int batchSize;
@@ -81,6 +82,19 @@ public final class EventClient implements AutoCloseable {
      * random UUID. The future completes when the collector has answered for it.
      */
     public CompletableFuture<Delivery> send(ObjectNode event) {
+        return enqueue(event, null);
+    }
+
+    /**
+     * Queues an event sent on behalf of {@code endUser}, as a server-side relay does: the request that
+     * carries it names the end user's address and user agent, not this client's. Events of different
+     * end users never share a request.
+     */
+    public CompletableFuture<Delivery> send(ObjectNode event, EndUser endUser) {
+        return enqueue(event, requireNonNull(endUser, "endUser is null"));
+    }
+
+    private CompletableFuture<Delivery> enqueue(ObjectNode event, EndUser endUser) {
         requireNonNull(event, "event is null");
         if (closing) {
             throw new IllegalStateException("EventClient is closed");
@@ -92,7 +106,7 @@ public final class EventClient implements AutoCloseable {
         CompletableFuture<Delivery> delivery = new CompletableFuture<>();
         inFlight.incrementAndGet();
         try {
-            queue.put(new Pending(event, delivery));
+            queue.put(new Pending(event, endUser, delivery));
         } catch (InterruptedException e) {
             inFlight.decrementAndGet();
             Thread.currentThread().interrupt();
@@ -135,7 +149,7 @@ public final class EventClient implements AutoCloseable {
                     }
                     batch.add(next);
                 }
-                deliver(batch);
+                deliverPerEndUser(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -148,13 +162,25 @@ public final class EventClient implements AutoCloseable {
         }
     }
 
+    /** One request per run of consecutive events of the same end user, in queue order. */
+    private void deliverPerEndUser(List<Pending> batch) throws InterruptedException {
+        int from = 0;
+        for (int i = 1; i <= batch.size(); i++) {
+            if (i == batch.size() || !java.util.Objects.equals(batch.get(i).endUser(), batch.get(from).endUser())) {
+                deliver(batch.subList(from, i));
+                from = i;
+            }
+        }
+    }
+
     private void deliver(List<Pending> batch) throws InterruptedException {
         List<ObjectNode> events = batch.stream().map(Pending::event).toList();
+        EndUser endUser = batch.get(0).endUser();
         long deadline = System.nanoTime() + deliveryTimeout.toNanos();
         int attempt = 0;
         while (true) {
             try {
-                SendResult result = transport.send(events);
+                SendResult result = transport.send(events, endUser);
                 stats.batches.incrementAndGet();
                 complete(batch, result, null);
                 return;

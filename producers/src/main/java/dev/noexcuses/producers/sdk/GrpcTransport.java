@@ -2,6 +2,9 @@ package dev.noexcuses.producers.sdk;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.Clients;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import dev.noexcuses.common.proto.CollectorServiceGrpc;
 import dev.noexcuses.common.proto.EventBatch;
@@ -30,11 +33,20 @@ final class GrpcTransport implements Transport {
     }
 
     @Override
-    public SendResult send(List<ObjectNode> events) throws TransportException {
+    public SendResult send(List<ObjectNode> events, EndUser endUser) throws TransportException {
         EventBatch.Builder batch = EventBatch.newBuilder();
         events.forEach(e -> batch.addEvents(ProtoJson.fromJson(e)));
         try {
-            SendResponse response = stub.send(batch.build());
+            SendResponse response;
+            if (endUser == null) {
+                response = stub.send(batch.build());
+            } else {
+                try (SafeCloseable ignored = Clients.withHeaders(h -> h
+                        .set(HttpHeaderNames.X_FORWARDED_FOR, endUser.address())
+                        .set(HttpHeaderNames.USER_AGENT, endUser.userAgent()))) {
+                    response = stub.send(batch.build());
+                }
+            }
             return new SendResult(response.getAccepted(), response.getRejectedList().stream()
                     .map(GrpcTransport::toRejected).toList());
         } catch (StatusRuntimeException e) {

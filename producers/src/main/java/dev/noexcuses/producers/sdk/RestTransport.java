@@ -9,7 +9,9 @@ import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.RequestHeadersBuilder;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.proto.EventBatch;
 import dev.noexcuses.common.proto.ProtoJson;
@@ -35,7 +37,7 @@ final class RestTransport implements Transport {
     }
 
     @Override
-    public SendResult send(List<ObjectNode> events) throws TransportException {
+    public SendResult send(List<ObjectNode> events, EndUser endUser) throws TransportException {
         byte[] body;
         MediaType type;
         if (protobuf) {
@@ -49,11 +51,15 @@ final class RestTransport implements Transport {
             body = Json.toBytes(array);
             type = MediaType.JSON_UTF_8;
         }
-        RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, "/v1/events")
-                .contentType(type).set("x-write-key", writeKey).build();
+        RequestHeadersBuilder headers = RequestHeaders.builder(HttpMethod.POST, "/v1/events")
+                .contentType(type).set("x-write-key", writeKey);
+        if (endUser != null) {
+            headers.set(HttpHeaderNames.X_FORWARDED_FOR, endUser.address())
+                    .set(HttpHeaderNames.USER_AGENT, endUser.userAgent());
+        }
         AggregatedHttpResponse response;
         try {
-            response = client.execute(HttpRequest.of(headers, com.linecorp.armeria.common.HttpData.wrap(body)))
+            response = client.execute(HttpRequest.of(headers.build(), com.linecorp.armeria.common.HttpData.wrap(body)))
                     .aggregate().join();
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -5,7 +5,8 @@ import java.util.List;
 
 /** How a batch reaches the collector: REST (JSON or protobuf body) or gRPC. */
 public interface Transport extends AutoCloseable {
-    SendResult send(List<ObjectNode> events) throws TransportException;
+    /** Sends {@code events} in one request, on behalf of {@code endUser} when it is not null. */
+    SendResult send(List<ObjectNode> events, EndUser endUser) throws TransportException;
 
     @Override
     void close();

@@ -65,7 +65,7 @@ public final class SimulationRun {
             WebShopSimulator.Generated g = simulator.next();
             byKind.merge(g.kind(), 1L, Long::sum);
             generated++;
-            outstanding.add(client.send(g.event()).whenComplete((d, t) -> {
+            outstanding.add(client.send(g.event(), g.visitor()).whenComplete((d, t) -> {
                 if (d == null) {
                     failed.incrementAndGet();
                     return;

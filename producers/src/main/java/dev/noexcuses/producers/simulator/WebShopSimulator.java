@@ -3,6 +3,7 @@ package dev.noexcuses.producers.simulator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noexcuses.producers.sdk.EndUser;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import java.util.UUID;
  * cart, check out and buy, log in, sign up and log out. The same seed gives the same sequence of
  * events (ids, users, funnels); only timestamps follow the clock. A configurable share of events is
  * made invalid on purpose (at the top level or in {@code data}), and a share is sent twice with the
- * same {@code event_id}, so the dead-letter and deduplication paths always have work.
+ * same {@code event_id}, so the dead-letter and deduplication paths always have work. Each visitor
+ * comes from a public address in its country and browses with a real browser ({@link Visitors}),
+ * which a server-side relay passes on with the events.
  */
 public final class WebShopSimulator {
     public static final String VENDOR = "com.webshop";
@@ -25,7 +28,11 @@ public final class WebShopSimulator {
     /** Why an event was generated, so a run can be reconciled with what the pipeline did. */
     public enum Kind { VALID, INVALID_TOP_LEVEL, INVALID_DATA, DUPLICATE }
 
-    public record Generated(ObjectNode event, Kind kind) {}
+    /** An event and the visitor whose browser it comes from (address and user agent, stable per visitor). */
+    public record Generated(ObjectNode event, Kind kind, EndUser visitor) {}
+
+    /** An event as queued: the visitor travels with it, so a resend comes from the same place. */
+    private record Planned(ObjectNode event, EndUser visitor) {}
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String[] PAGE_TYPES = {"home", "category", "product", "cart", "checkout", "search", "account"};
@@ -40,8 +47,9 @@ public final class WebShopSimulator {
     private final double invalidShare;
     private final double duplicateShare;
     private final List<Product> products = Product.catalogue();
-    private final Deque<ObjectNode> pending = new ArrayDeque<>();
-    private final List<ObjectNode> recent = new ArrayList<>();
+    private final Visitors visitors;
+    private final Deque<Planned> pending = new ArrayDeque<>();
+    private final List<Planned> recent = new ArrayList<>();
 
     public WebShopSimulator(long seed, String source, int users, double invalidShare, double duplicateShare) {
         if (invalidShare < 0 || invalidShare > 1 || duplicateShare < 0 || duplicateShare > 1) {
@@ -49,6 +57,7 @@ public final class WebShopSimulator {
                     + duplicateShare + " (each must be 0..1)");
         }
         this.random = new Random(seed);
+        this.visitors = new Visitors(seed);
         this.source = source;
         this.users = Math.max(1, users);
         this.invalidShare = invalidShare;
@@ -58,28 +67,29 @@ public final class WebShopSimulator {
     /** The next event to send. */
     public Generated next() {
         if (!recent.isEmpty() && random.nextDouble() < duplicateShare) {
-            ObjectNode original = recent.get(random.nextInt(recent.size()));
-            return new Generated(original.deepCopy(), Kind.DUPLICATE);
+            Planned original = recent.get(random.nextInt(recent.size()));
+            return new Generated(original.event().deepCopy(), Kind.DUPLICATE, original.visitor());
         }
         if (pending.isEmpty()) {
             planSession();
         }
-        ObjectNode event = pending.poll();
+        Planned planned = pending.poll();
+        ObjectNode event = planned.event();
         event.put("event_time", Instant.now().toString());
         if (random.nextDouble() < invalidShare) {
             boolean topLevel = random.nextBoolean();
             if (topLevel) {
                 breakTopLevel(event);
-                return new Generated(event, Kind.INVALID_TOP_LEVEL);
+                return new Generated(event, Kind.INVALID_TOP_LEVEL, planned.visitor());
             }
             breakData(event);
-            return new Generated(event, Kind.INVALID_DATA);
+            return new Generated(event, Kind.INVALID_DATA, planned.visitor());
         }
-        remember(event);
-        return new Generated(event, Kind.VALID);
+        remember(planned);
+        return new Generated(event, Kind.VALID, planned.visitor());
     }
 
-    private void remember(ObjectNode event) {
+    private void remember(Planned event) {
         if (recent.size() >= 1000) {
             recent.set(random.nextInt(recent.size()), event);
         } else {
@@ -93,7 +103,8 @@ public final class WebShopSimulator {
         boolean known = random.nextDouble() < 0.6;
         String userId = known ? "u-" + user : null;
         String anonymousId = "a-" + new UUID(random.nextLong(), random.nextLong()).toString().substring(0, 13);
-        Session s = new Session(userId, anonymousId);
+        // A known user is the same person each visit; an anonymous visitor is known by the device's id.
+        Session s = new Session(userId, anonymousId, visitors.visitor(known ? userId : anonymousId));
         if (!known && random.nextDouble() < 0.05) {
             s.add("signup", obj().put("method", pick(METHODS)).put("email", "user" + user + "@example.com")
                     .put("marketing_opt_in", random.nextBoolean()));
@@ -145,10 +156,12 @@ public final class WebShopSimulator {
     private final class Session {
         private final String userId;
         private final String anonymousId;
+        private final EndUser visitor;
 
-        Session(String userId, String anonymousId) {
+        Session(String userId, String anonymousId, EndUser visitor) {
             this.userId = userId;
             this.anonymousId = anonymousId;
+            this.visitor = visitor;
         }
 
         void add(String name, ObjectNode data) {
@@ -162,7 +175,7 @@ public final class WebShopSimulator {
             }
             e.put("anonymous_id", anonymousId);
             e.set("data", data);
-            pending.add(e);
+            pending.add(new Planned(e, visitor));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.apache.iceberg.types.Types.NestedField.optional;
 import static org.apache.iceberg.types.Types.NestedField.required;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
@@ -15,6 +16,8 @@ import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.iceberg.types.TypeUtil;
 import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +57,11 @@ public final class EventTables {
             optional(24, "geo", Types.StructType.of(
                     optional(25, "country_code", Types.StringType.get()),
                     optional(26, "country", Types.StringType.get()),
-                    optional(27, "city", Types.StringType.get())), "location of the client IP"),
+                    optional(27, "city", Types.StringType.get()),
+                    optional(37, "region", Types.StringType.get()),
+                    optional(38, "latitude", Types.DoubleType.get(), "degrees north (WGS 84)"),
+                    optional(39, "longitude", Types.DoubleType.get(), "degrees east (WGS 84)")),
+                    "location of the client IP"),
             optional(28, "score", Types.StructType.of(
                     optional(29, "model", Types.StringType.get()),
                     optional(30, "version", Types.StringType.get()),
@@ -118,6 +125,7 @@ public final class EventTables {
             }
         }
         table = catalog.loadTable(id);
+        table = withColumnsOf(catalog, id, table, schema);
         UpdateProperties update = null;
         for (Map.Entry<String, String> e : props.entrySet()) {
             if (TableProperties.FORMAT_VERSION.equals(e.getKey())) {
@@ -133,6 +141,32 @@ public final class EventTables {
             table.refresh();
         }
         return table;
+    }
+
+    /**
+     * The table with every column of {@code schema} it lacks added (optional columns only, so rows
+     * written before read them as null): tables made by an older loader gain what a newer one writes.
+     */
+    private static Table withColumnsOf(Catalog catalog, TableIdentifier id, Table table, Schema schema) {
+        for (int attempt = 0; missingColumns(table.schema(), schema).size() > 0; attempt++) {
+            List<String> missing = missingColumns(table.schema(), schema);
+            try {
+                table.updateSchema().unionByNameWith(schema).commit();
+                LOG.info("Added columns {} to table {}", missing, id);
+            } catch (CommitFailedException e) {
+                // Another instance evolved it meanwhile: look again.
+                if (attempt >= 5) {
+                    throw e;
+                }
+            }
+            table = catalog.loadTable(id);
+        }
+        return table;
+    }
+
+    private static List<String> missingColumns(Schema table, Schema wanted) {
+        return TypeUtil.indexByName(wanted.asStruct()).keySet().stream()
+                .filter(name -> table.findField(name) == null).sorted().toList();
     }
 
     public static TableIdentifier identifier(String name) {

@@ -206,6 +206,12 @@ public final class RowDecoder {
             s.setField("country_code", text(geo.get("country_code")));
             s.setField("country", text(geo.get("country")));
             s.setField("city", text(geo.get("city")));
+            s.setField("region", text(geo.get("region")));
+            JsonNode location = geo.path("location");
+            if (location.path("lat").isNumber() && location.path("lon").isNumber()) {
+                s.setField("latitude", location.get("lat").doubleValue());
+                s.setField("longitude", location.get("lon").doubleValue());
+            }
             r.setField("geo", s);
         }
         JsonNode score = enrichments.get("score");

@@ -1,4 +1,4 @@
-package dev.noexcuses.enricher.enrich;
+package dev.noexcuses.enricher.geo;
 
 import static java.util.Objects.requireNonNull;
 
@@ -19,21 +19,29 @@ import java.util.Map;
 import java.util.Queue;
 
 /**
- * Writes a small IPv4 MaxMind DB file (format 2.0) that maps networks to a country and city, readable
- * as a {@code GeoLite2-City} database by MaxMind's readers. Real GeoIP databases need a MaxMind
- * account; this makes a local demo database (and test fixtures) from a few known networks.
- * Networks must not overlap.
+ * Writes a small IPv4 MaxMind DB file (format 2.0) that maps networks to places, in either record
+ * layout {@link CityDatabase} reads: MaxMind's GeoLite2 City (nested) or DB-IP City Lite as published
+ * by ip-location-db (flat, coordinates as single-precision floats). Test fixtures: the tests know
+ * exactly which address is where without a network or a licence. Networks must not overlap.
  */
 public final class MmdbWriter {
     private static final byte[] METADATA_MARKER = {(byte) 0xAB, (byte) 0xCD, (byte) 0xEF,
             'M', 'a', 'x', 'M', 'i', 'n', 'd', '.', 'c', 'o', 'm'};
 
-    /** One network and where it is. */
-    public record Location(String network, String countryCode, String countryName, String cityName) {
+    /** The record layout of the file. */
+    public enum Layout { MAXMIND_CITY, DBIP_CITY }
+
+    /** One network and where it is; region, city and coordinates may be null. */
+    public record Location(String network, String countryCode, String countryName, String region, String cityName,
+                           Double latitude, Double longitude) {
         public Location {
             requireNonNull(network, "network is null");
             requireNonNull(countryCode, "countryCode is null");
             requireNonNull(countryName, "countryName is null");
+        }
+
+        public Location(String network, String countryCode, String countryName, String cityName) {
+            this(network, countryCode, countryName, null, cityName, null, null);
         }
     }
 
@@ -45,8 +53,13 @@ public final class MmdbWriter {
 
     private MmdbWriter() {}
 
-    /** Writes a City database for {@code locations} (CIDR networks such as {@code 81.2.69.0/24}) to {@code file}. */
+    /** Writes a GeoLite2 City database for {@code locations} (CIDR networks such as {@code 81.2.69.0/24}). */
     public static void writeCityDatabase(Path file, List<Location> locations) throws IOException {
+        writeCityDatabase(file, Layout.MAXMIND_CITY, locations);
+    }
+
+    /** Writes a City database in {@code layout} for {@code locations} to {@code file}. */
+    public static void writeCityDatabase(Path file, Layout layout, List<Location> locations) throws IOException {
         Node root = new Node();
         List<Map<String, Object>> records = new ArrayList<>();
         for (Location location : locations) {
@@ -59,7 +72,7 @@ public final class MmdbWriter {
             if (address.length != 4 || prefix < 1 || prefix > 32) {
                 throw new IllegalArgumentException("Invalid network '" + location.network() + "': expected IPv4 /1../32");
             }
-            records.add(cityRecord(location));
+            records.add(layout == Layout.MAXMIND_CITY ? cityRecord(location) : dbipRecord(location));
             insert(root, address, prefix, new Leaf(records.size() - 1));
         }
 
@@ -109,7 +122,7 @@ public final class MmdbWriter {
         metadata.put("binary_format_major_version", new UInt16(2));
         metadata.put("binary_format_minor_version", new UInt16(0));
         metadata.put("build_epoch", new UInt64(Instant.now().getEpochSecond()));
-        metadata.put("database_type", "GeoLite2-City");
+        metadata.put("database_type", layout == Layout.MAXMIND_CITY ? "GeoLite2-City" : "city ipv4");
         metadata.put("description", Map.of("en", "No Excuses local demo GeoIP database"));
         metadata.put("ip_version", new UInt16(4));
         metadata.put("languages", List.of("en"));
@@ -125,9 +138,32 @@ public final class MmdbWriter {
         country.put("iso_code", location.countryCode());
         country.put("names", Map.of("en", location.countryName()));
         record.put("country", country);
+        if (location.region() != null) {
+            record.put("subdivisions", List.of(Map.of("names", Map.of("en", location.region()))));
+        }
         if (location.cityName() != null) {
             record.put("city", Map.of("names", Map.of("en", location.cityName())));
         }
+        if (location.latitude() != null) {
+            record.put("location", Map.of("latitude", location.latitude(), "longitude", location.longitude(),
+                    "accuracy_radius", new UInt16(20)));
+        }
+        return record;
+    }
+
+    /** ip-location-db's layout: every field present, empty strings for what is unknown. */
+    private static Map<String, Object> dbipRecord(Location location) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("country_code", location.countryCode());
+        record.put("state1", location.region() == null ? "" : location.region());
+        record.put("state2", "");
+        record.put("city", location.cityName() == null ? "" : location.cityName());
+        record.put("postcode", "");
+        if (location.latitude() != null) {
+            record.put("latitude", location.latitude().floatValue());
+            record.put("longitude", location.longitude().floatValue());
+        }
+        record.put("timezone", "");
         return record;
     }
 
@@ -173,6 +209,18 @@ public final class MmdbWriter {
         } else if (value instanceof List<?> list) {
             extendedControl(11, list.size(), out);
             list.forEach(item -> encode(item, out));
+        } else if (value instanceof Double d) {
+            control(3, 8, out);
+            long bits = Double.doubleToLongBits(d);
+            for (int i = 7; i >= 0; i--) {
+                out.write((int) (bits >>> (8 * i)) & 0xFF);
+            }
+        } else if (value instanceof Float f) {
+            extendedControl(15, 4, out);
+            int bits = Float.floatToIntBits(f);
+            for (int i = 3; i >= 0; i--) {
+                out.write((bits >>> (8 * i)) & 0xFF);
+            }
         } else if (value instanceof UInt16 u) {
             unsigned(5, u.value(), out);
         } else if (value instanceof UInt32 u) {
