@@ -1,0 +1,42 @@
+package dev.noexcuses.orchestrator.dag;
+
+import java.time.Duration;
+import java.time.ZoneOffset;
+
+/** The DAGs that come with the platform. Later pipelines (ML training, batch scoring) are added here the same way. */
+public final class ShippedDags {
+    /** Pool of the Spark jobs: one slot, so jobs on a small machine run one at a time. */
+    public static final String SPARK_POOL = "spark";
+
+    private ShippedDags() {}
+
+    /**
+     * The lakehouse model of one day, built half an hour after the day ends in UTC (time for the batch
+     * loader's last flush): data quality first, and only a day that passes its error-level checks is
+     * curated, sessionised and modelled. Runs go one at a time, in date order, since each day's
+     * deduplication reads the days before it.
+     */
+    public static Dag dailyLakehouse() {
+        RetryPolicy retry = RetryPolicy.exponential(2, Duration.ofMinutes(1), Duration.ofMinutes(10));
+        return Dag.named("daily_lakehouse")
+                .description("Lakehouse model of one day: quality -> curate -> sessions -> model")
+                .schedule("30 0 * * *", ZoneOffset.UTC)
+                .catchup(true)
+                .maxActiveRuns(1)
+                .task(lakehouseJob("quality", retry))
+                .task(lakehouseJob("curate", retry, "quality"))
+                .task(lakehouseJob("sessions", retry, "curate"))
+                .task(lakehouseJob("model", retry, "sessions"))
+                .build();
+    }
+
+    private static DagTask lakehouseJob(String job, RetryPolicy retry, String... after) {
+        return DagTask.named(job)
+                .command("./platform", "lakehouse", "run", job, "--date", DagTask.DS)
+                .after(after)
+                .retry(retry)
+                .timeout(Duration.ofHours(1))
+                .pool(SPARK_POOL)
+                .build();
+    }
+}

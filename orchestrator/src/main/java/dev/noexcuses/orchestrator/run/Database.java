@@ -1,0 +1,87 @@
+package dev.noexcuses.orchestrator.run;
+
+import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The orchestrator's tables in the platform's PostgreSQL: schema {@code orchestrator}, migrated by
+ * its own Flyway history ({@code orchestrator.flyway_schema_history}, scripts in
+ * {@code db/migration/orchestrator}) so its versions are independent of the platform's.
+ */
+public final class Database implements AutoCloseable {
+    public static final String SCHEMA = "orchestrator";
+
+    private final HikariDataSource dataSource;
+
+    private Database(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Connects with {@code postgres.jdbc-url}, {@code postgres.user}, {@code postgres.password} and migrates. */
+    public static Database open(Config config, int maxConnections) {
+        String url = config.getString("postgres.jdbc-url");
+        if (url.isBlank()) {
+            throw new IllegalStateException("No PostgreSQL for the orchestrator: set postgres.jdbc-url (--set or "
+                    + "platform.conf) or start ./platform up on this data directory");
+        }
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(url);
+        hikari.setUsername(config.getString("postgres.user"));
+        hikari.setPassword(config.getString("postgres.password"));
+        hikari.setMaximumPoolSize(maxConnections);
+        hikari.setMinimumIdle(1);
+        hikari.setPoolName("orchestrator");
+        hikari.setConnectionTimeout(10_000);
+        hikari.setInitializationFailTimeout(10_000);
+        HikariDataSource dataSource = new HikariDataSource(hikari);
+        try {
+            Flyway.configure(Database.class.getClassLoader())
+                    .dataSource(dataSource)
+                    .schemas(SCHEMA)
+                    .defaultSchema(SCHEMA)
+                    .createSchemas(true)
+                    .locations("classpath:db/migration/orchestrator")
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+        return new Database(dataSource);
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    <T> T inTransaction(SqlWork<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.apply(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Orchestrator database error: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    @FunctionalInterface
+    interface SqlWork<T> {
+        T apply(Connection c) throws SQLException;
+    }
+}
