@@ -5,6 +5,8 @@ import dev.noexcuses.platform.report.StageCounts;
 import dev.noexcuses.platform.verify.RunLog;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
 import dev.noexcuses.producers.sdk.EventClient;
+import dev.noexcuses.producers.simulator.HistoryRun;
+import dev.noexcuses.producers.simulator.HistorySimulator;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
 import java.time.Instant;
@@ -25,6 +27,11 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--exit", description = "Stop the platform after the report instead of staying up.")
     boolean exit;
+
+    @Option(names = "--history-days", paramLabel = "N", defaultValue = "3",
+            description = "Days of past web-shop traffic to send first, then model with the lakehouse jobs "
+                    + "(default: ${DEFAULT-VALUE}; 0 skips the lakehouse part).")
+    int historyDays;
 
     @Override
     public Integer call() throws Exception {
@@ -48,6 +55,17 @@ final class DemoCommand implements Callable<Integer> {
                     producer.maxEvents() == 0 ? "unbounded" : String.format("%,d", producer.maxEvents()),
                     producer.rate == 0 ? "max" : String.valueOf((long) producer.rate), producer.seed,
                     producer.invalidShare * 100, producer.duplicateShare * 100);
+            java.util.Optional<HistoryRun.Summary> history = java.util.Optional.empty();
+            if (historyDays > 0) {
+                HistorySimulator past = new HistorySimulator(producer.seed, producer.source, Math.min(producer.users, 200),
+                        java.time.Duration.ofDays(historyDays), Instant.now());
+                System.out.printf("Sending %d days of past web-shop traffic (%s..%s) for the lakehouse%n", historyDays,
+                        past.firstDay(), past.lastDay());
+                try (EventClient client = producer.client(runtime.collectorUrl())) {
+                    history = java.util.Optional.of(new HistoryRun(past, client, System.out, producer.duplicateShare,
+                            producer.seed).run());
+                }
+            }
             SimulationRun.Summary summary;
             try (EventClient client = producer.client(runtime.collectorUrl())) {
                 summary = new SimulationRun(producer.simulator(), client, System.out)
@@ -58,6 +76,10 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Waiting for every stage to finish this run's events...");
             StageCounts counts = awaitSettled(runtime, summary, start);
             printReport(summary, counts);
+            int lakehouse = 0;
+            if (history.isPresent()) {
+                lakehouse = runLakehouse(runtime, history.get());
+            }
             if (!exit) {
                 Foreground.printWhereToLook(runtime);
                 Foreground.waitForShutdown(runtime);
@@ -65,12 +87,26 @@ final class DemoCommand implements Callable<Integer> {
             }
             boolean consistent = counts.rawDistinct() == summary.acceptedIds().size()
                     && counts.rawDlq() >= summary.rejected() && summary.failed() == 0;
-            return consistent ? 0 : 1;
+            return consistent && lakehouse == 0 ? 0 : 1;
         } finally {
             if (exit) {
                 runtime.close();
             }
         }
+    }
+
+    /** Builds the lake model for the days sent, in the lakehouse's own Spark JVM, which prints the KPIs. */
+    private static int runLakehouse(PlatformRuntime runtime, HistoryRun.Summary history) throws Exception {
+        java.time.LocalDate from = history.eventsPerDay().firstKey();
+        java.time.LocalDate to = history.eventsPerDay().lastKey();
+        System.out.println();
+        System.out.printf("Building the lakehouse model for %s..%s: ./platform lakehouse run all --from %s --to %s%n",
+                from, to, from, to);
+        int code = new dev.noexcuses.platform.jobs.SparkJobLauncher(runtime.serviceConfig()).run("all", from, to);
+        System.out.println(code == 0 ? "Lakehouse model built." : "Lakehouse jobs ended with exit code " + code
+                + (code == 3 ? " (a day failed its quality checks; see above)" : ""));
+        // A failed quality check is news, not a broken demo.
+        return code == 3 ? 0 : code;
     }
 
     /** Reads the stages until two reads two seconds apart agree (bounded), showing progress. */

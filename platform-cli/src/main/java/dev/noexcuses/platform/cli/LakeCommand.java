@@ -34,6 +34,11 @@ final class LakeCommand implements Runnable {
 
     /** The configured catalog, else the running platform's embedded PostgreSQL and S3. */
     static LakeCatalog open(ConfigOptions options) throws IOException {
+        return LakeCatalog.open(LakeSettings.from(lakeConfig(options)));
+    }
+
+    /** The configuration with postgres.* and s3.* filled in from the running platform where not configured. */
+    static Config lakeConfig(ConfigOptions options) throws IOException {
         Config config = options.load();
         Optional<RuntimeState> state = RuntimeState.read(options.dataDir(config)).filter(RuntimeState::processAlive);
         Map<String, String> fromRunning = new LinkedHashMap<>();
@@ -48,7 +53,7 @@ final class LakeCommand implements Runnable {
             throw new IllegalStateException("No lake catalog: start ./platform up on this data directory, or set "
                     + "postgres.jdbc-url and s3.* (--set or platform.conf)");
         }
-        return LakeCatalog.open(LakeSettings.from(resolved));
+        return resolved;
     }
 
     @Command(name = "tables", description = "Every table in the lake, with rows and data files.")

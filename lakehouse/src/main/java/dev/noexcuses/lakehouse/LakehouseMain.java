@@ -1,0 +1,131 @@
+package dev.noexcuses.lakehouse;
+
+import dev.noexcuses.lakehouse.jobs.QualityJob;
+import dev.noexcuses.lakehouse.runs.RunHistory;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Entry point of a job JVM, started by {@code ./platform lakehouse run}: {@code JOB|all} with
+ * {@code --date D} or {@code --from D1 --to D2}, where the lake is ({@code --catalog-uri},
+ * {@code --warehouse}, {@code --s3-*}) and Spark's settings ({@code --master}, {@code --conf k=v}).
+ * Passwords and keys come from the environment ({@link JobSettings#CATALOG_PASSWORD_ENV} ...).
+ * Exit codes: 0 done, 1 a job failed, 2 wrong arguments, 3 a day failed its quality checks.
+ */
+public final class LakehouseMain {
+    private LakehouseMain() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv()));
+    }
+
+    static int run(String[] args, Map<String, String> env) {
+        Arguments a;
+        try {
+            a = Arguments.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println("usage: LakehouseMain quality|curate|sessions|model|all (--date D | --from D1 --to D2) "
+                    + "--catalog-uri jdbc:postgresql://... --catalog-user U --warehouse s3://bucket/folder "
+                    + "[--catalog-name lake] [--s3-endpoint URL] [--s3-region R] [--s3-path-style true] "
+                    + "[--master local[*]] [--ui-port 4040|-1] [--shuffle-partitions N] [--conf key=value]...");
+            return 2;
+        }
+        JobSettings settings = new JobSettings(a.value("catalog-name", "lake"), a.required("catalog-uri"),
+                a.value("catalog-user", "noexcuses"), env.getOrDefault(JobSettings.CATALOG_PASSWORD_ENV, ""),
+                a.required("warehouse"), a.value("s3-endpoint", ""), a.value("s3-region", "us-east-1"),
+                env.getOrDefault(JobSettings.S3_ACCESS_KEY_ENV, ""), env.getOrDefault(JobSettings.S3_SECRET_KEY_ENV, ""),
+                Boolean.parseBoolean(a.value("s3-path-style", "true")), a.value("master", "local[*]"),
+                Integer.parseInt(a.value("ui-port", "4040")), Integer.parseInt(a.value("shuffle-partitions", "8")),
+                a.conf());
+        RunHistory history = new RunHistory(settings.catalogUri(), settings.catalogUser(), settings.catalogPassword());
+        Progress progress = new Progress(System.out);
+        progress.line("Starting Spark (%s) ...", settings.master());
+        SparkSession spark = LakeSession.open(settings, "lakehouse " + a.job());
+        try {
+            JobRunner.Report report = new JobRunner(spark, history, progress, QualityJob.Thresholds.defaults())
+                    .run(a.job(), a.days());
+            return report.exitCode();
+        } catch (RuntimeException e) {
+            System.err.println("Lakehouse job " + a.job() + " failed: " + e.getMessage());
+            e.printStackTrace(System.err);
+            return 1;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** {@code JOB --key value ...}; {@code --conf} repeats. */
+    record Arguments(String job, Map<String, String> values, List<String> confs) {
+        static Arguments parse(String[] args) {
+            if (args.length == 0 || args[0].startsWith("--")) {
+                throw new IllegalArgumentException("Missing the job: quality, curate, sessions, model or all");
+            }
+            Map<String, String> values = new HashMap<>();
+            List<String> confs = new ArrayList<>();
+            for (int i = 1; i < args.length; i++) {
+                if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                    throw new IllegalArgumentException("Invalid argument: " + args[i] + ", expected --name value");
+                }
+                String name = args[i].substring(2);
+                String value = args[++i];
+                if (name.equals("conf")) {
+                    confs.add(value);
+                } else {
+                    values.put(name, value);
+                }
+            }
+            return new Arguments(args[0], values, confs);
+        }
+
+        String value(String name, String fallback) {
+            return values.getOrDefault(name, fallback);
+        }
+
+        String required(String name) {
+            String v = values.get(name);
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException("Missing --" + name);
+            }
+            return v;
+        }
+
+        Map<String, String> conf() {
+            Map<String, String> conf = new LinkedHashMap<>();
+            for (String c : confs) {
+                int eq = c.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("Invalid --conf " + c + ", expected key=value");
+                }
+                conf.put(c.substring(0, eq), c.substring(eq + 1));
+            }
+            return conf;
+        }
+
+        List<LocalDate> days() {
+            try {
+                if (values.containsKey("date")) {
+                    return List.of(LocalDate.parse(values.get("date")));
+                }
+                LocalDate from = LocalDate.parse(required("from"));
+                LocalDate to = LocalDate.parse(required("to"));
+                if (to.isBefore(from)) {
+                    throw new IllegalArgumentException("Invalid range: --to " + to + " is before --from " + from);
+                }
+                List<LocalDate> days = new ArrayList<>();
+                for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+                    days.add(d);
+                }
+                return days;
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("Invalid date: " + e.getParsedString() + ", expected YYYY-MM-DD");
+            }
+        }
+    }
+}

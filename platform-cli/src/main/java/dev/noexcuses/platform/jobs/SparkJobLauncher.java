@@ -1,0 +1,107 @@
+package dev.noexcuses.platform.jobs;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts a lakehouse job in its own JVM with the lakehouse module's classpath only (Spark's
+ * protobuf, Hadoop, Iceberg, AWS SDK and logging versions clash with the services'), passing the
+ * settings as arguments and the secrets as environment variables. Output goes to this console.
+ */
+public final class SparkJobLauncher {
+    static final String MAIN = "dev.noexcuses.lakehouse.LakehouseMain";
+    /** What Spark 4 needs opened on JDK 17, and the S3 SDK settings that s3proxy and MinIO need. */
+    static final List<String> JVM_OPTIONS = List.of(
+            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseParallelGC",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+            "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
+            "-Dio.netty.tryReflectionSetAccessible=true",
+            "-Daws.requestChecksumCalculation=WHEN_REQUIRED", "-Daws.responseChecksumValidation=WHEN_REQUIRED");
+
+    private final Config config;
+    private final Path home;
+
+    /** {@code config} has postgres.*, s3.*, lake.* and lakehouse.* resolved. */
+    public SparkJobLauncher(Config config) {
+        this.config = requireNonNull(config, "config is null");
+        this.home = Path.of(config.getString("platform.home")).toAbsolutePath().normalize();
+    }
+
+    /** The job's command line; {@code days} is one day or a from/to range. */
+    public List<String> command(String job, LocalDate from, LocalDate to) throws IOException {
+        Path target = home.resolve("lakehouse/target");
+        Path jar = target.resolve("lakehouse-0.1.0-SNAPSHOT.jar");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(target.resolve("lib"))) {
+            throw new IllegalStateException("The lakehouse jobs are not built at " + target
+                    + ": run ./mvnw -pl lakehouse -am -DskipTests package (./platform does it when it builds)");
+        }
+        Config l = config.getConfig("lakehouse");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xms256m", "-Xmx" + l.getString("driver-memory")));
+        cmd.addAll(JVM_OPTIONS);
+        for (String option : l.getString("java-options").trim().split("\\s+")) {
+            if (!option.isBlank()) {
+                cmd.add(option);
+            }
+        }
+        cmd.addAll(List.of("-cp", jar + File.pathSeparator + target.resolve("lib") + "/*", MAIN, job));
+        if (from.equals(to)) {
+            cmd.addAll(List.of("--date", from.toString()));
+        } else {
+            cmd.addAll(List.of("--from", from.toString(), "--to", to.toString()));
+        }
+        String bucket = config.getString("s3.bucket");
+        cmd.addAll(List.of(
+                "--catalog-name", config.getString("lake.catalog-name"),
+                "--catalog-uri", config.getString("postgres.jdbc-url"),
+                "--catalog-user", config.getString("postgres.user"),
+                "--warehouse", "s3://" + bucket + "/" + config.getString("lake.warehouse-path"),
+                "--s3-endpoint", config.getString("s3.endpoint"),
+                "--s3-region", config.getString("s3.region"),
+                "--s3-path-style", String.valueOf(config.getBoolean("s3.path-style-access")),
+                "--master", l.getString("master"),
+                "--ui-port", String.valueOf(l.getInt("ui-port")),
+                "--shuffle-partitions", String.valueOf(l.getInt("shuffle-partitions"))));
+        for (Map.Entry<String, ConfigValue> e : l.getConfig("spark-conf").entrySet()) {
+            cmd.addAll(List.of("--conf", e.getKey().replace("\"", "") + "=" + e.getValue().unwrapped()));
+        }
+        return cmd;
+    }
+
+    /** Runs the job to its end, its output on this console; returns its exit code. */
+    public int run(String job, LocalDate from, LocalDate to) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command(job, from, to)).inheritIO();
+        Map<String, String> env = pb.environment();
+        env.put("LAKEHOUSE_CATALOG_PASSWORD", config.getString("postgres.password"));
+        env.put("LAKEHOUSE_S3_ACCESS_KEY", config.getString("s3.access-key"));
+        env.put("LAKEHOUSE_S3_SECRET_KEY", config.getString("s3.secret-key"));
+        Process process = pb.start();
+        Thread stop = new Thread(process::destroy, "lakehouse-job-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
+        try {
+            return process.waitFor();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running: it stops the job.
+            }
+        }
+    }
+}
