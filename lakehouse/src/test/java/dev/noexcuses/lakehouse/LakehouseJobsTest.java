@@ -94,7 +94,7 @@ class LakehouseJobsTest {
                 + "FROM curated.fact_order_items WHERE event_date = DATE '2026-10-05'").stream().map(Row::toString).toList())
                 .containsExactly("[o-1,1,P0001,shoes,2,197.72]");
         assertThat(lake.rows("SELECT count(*) FROM curated.fact_page_views WHERE event_date = DATE '2026-10-05'")
-                .get(0).getLong(0)).isEqualTo(7);
+                .get(0).getLong(0)).isEqualTo(6);
     }
 
     @Test

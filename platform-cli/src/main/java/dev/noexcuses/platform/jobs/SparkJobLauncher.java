@@ -22,7 +22,7 @@ public final class SparkJobLauncher {
     static final String MAIN = "dev.noexcuses.lakehouse.LakehouseMain";
     /** What Spark 4 needs opened on JDK 17, and the S3 SDK settings that s3proxy and MinIO need. */
     static final List<String> JVM_OPTIONS = List.of(
-            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseParallelGC",
+            "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseParallelGC", "-Duser.timezone=UTC",
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
             "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",

@@ -1,0 +1,150 @@
+package dev.noexcuses.lakehouse.bench;
+
+import dev.noexcuses.lakehouse.Progress;
+import dev.noexcuses.lakehouse.jobs.CurateJob;
+import dev.noexcuses.lakehouse.jobs.DayCounts;
+import dev.noexcuses.lakehouse.jobs.LakeTables;
+import dev.noexcuses.lakehouse.runs.SparkMetrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Builds {@code curated.events} from N raw events with the Spark curate job, and the same
+ * transformations as DuckDB SQL on the same Parquet files (the list taken from Iceberg), in the same
+ * run, alternating Spark, DuckDB, Spark, DuckDB. Prints each round's time, the medians, their ratio
+ * and Spark's peak heap. Usage: {@code bench/run lakehouse [events] [rounds] [dir]}.
+ */
+public final class CurateBenchmark {
+    private CurateBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        long events = args.length > 0 ? Long.parseLong(args[0].replace("_", "")) : 10_000_000L;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        Path dir = Path.of(args.length > 2 ? args[2] : "lakehouse/target/bench").toAbsolutePath();
+        int cores = Runtime.getRuntime().availableProcessors();
+        Files.createDirectories(dir);
+        PrintStream out = System.out;
+        out.printf("Curate benchmark: %,d raw events, %d round(s) each, %d cores, JVM heap %,d MiB, in %s%n", events, rounds,
+                cores, Runtime.getRuntime().maxMemory() / (1024 * 1024), dir);
+
+        SparkSession spark = SparkSession.builder()
+                .appName("curate-benchmark")
+                .master("local[" + cores + "]")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.shuffle.partitions", String.valueOf(cores * 4))
+                .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+                .config("spark.sql.catalog.lake", "org.apache.iceberg.spark.SparkCatalog")
+                .config("spark.sql.catalog.lake.type", "hadoop")
+                .config("spark.sql.catalog.lake.warehouse", dir.resolve("warehouse").toUri().toString())
+                .config("spark.sql.defaultCatalog", "lake")
+                .getOrCreate();
+        try {
+            long t0 = System.nanoTime();
+            boolean reuse = LakeTables.exists(spark, LakeTables.RAW_EVENTS)
+                    && spark.sql("SELECT count(*) FROM " + LakeTables.RAW_EVENTS).first().getLong(0) == events;
+            if (!reuse) {
+                out.printf("Writing %,d synthetic raw events ...%n", events);
+                SyntheticRawEvents.create(spark, events);
+            }
+            out.printf("Raw table ready in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, reuse ? " (reused)" : "");
+            LakeTables.ensure(spark);
+            List<LocalDate> days = new ArrayList<>();
+            for (Row r : spark.sql("SELECT DISTINCT to_date(event_time) FROM " + LakeTables.RAW_EVENTS + " ORDER BY 1")
+                    .collectAsList()) {
+                days.add(r.getDate(0).toLocalDate());
+            }
+            List<String> files = new ArrayList<>();
+            long bytes = 0;
+            for (Row r : spark.sql("SELECT file_path, file_size_in_bytes FROM " + LakeTables.RAW_EVENTS + ".files").collectAsList()) {
+                files.add(Path.of(java.net.URI.create(r.getString(0))).toString());
+                bytes += r.getLong(1);
+            }
+            out.printf("Input: %d Parquet files, %,.1f MiB, %d days%n", files.size(), bytes / 1048576.0, days.size());
+            Path catalogue = dir.resolve("products.csv");
+            try (InputStream in = CurateBenchmark.class.getResourceAsStream("/catalogue/products.csv")) {
+                Files.copy(in, catalogue, StandardCopyOption.REPLACE_EXISTING);
+            }
+
+            List<Double> sparkSeconds = new ArrayList<>();
+            List<Double> duckSeconds = new ArrayList<>();
+            long sparkPeakHeap = 0;
+            long sparkRows = 0;
+            long duckRows = 0;
+            Progress quiet = new Progress(new PrintStream(PrintStream.nullOutputStream()));
+            for (int round = 1; round <= rounds; round++) {
+                System.gc();
+                ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+                long s0 = System.nanoTime();
+                DayCounts counts = new CurateJob().run(spark, "bench-" + round, days, quiet);
+                double sparkS = (System.nanoTime() - s0) / 1e9;
+                sparkPeakHeap = Math.max(sparkPeakHeap, SparkMetrics.peakHeapBytes());
+                sparkRows = DayCounts.total(counts.rowsOut());
+                sparkSeconds.add(sparkS);
+                out.printf("  round %d  Spark   %8.1f s  %,d rows  peak heap %,d MiB%n", round, sparkS, sparkRows,
+                        SparkMetrics.peakHeapBytes() / 1048576);
+
+                Path duckOut = dir.resolve("duckdb-out");
+                deleteRecursively(duckOut);
+                Files.createDirectories(duckOut);
+                long d0 = System.nanoTime();
+                duckRows = DuckDbCurate.run(files, catalogue, duckOut, cores, Runtime.getRuntime().maxMemory());
+                double duckS = (System.nanoTime() - d0) / 1e9;
+                duckSeconds.add(duckS);
+                out.printf("  round %d  DuckDB  %8.1f s  %,d rows%n", round, duckS, duckRows);
+            }
+            double sparkMedian = median(sparkSeconds);
+            double duckMedian = median(duckSeconds);
+            out.printf("Spark  median %.1f s (min %.1f, max %.1f)%n", sparkMedian, min(sparkSeconds), max(sparkSeconds));
+            out.printf("DuckDB median %.1f s (min %.1f, max %.1f)%n", duckMedian, min(duckSeconds), max(duckSeconds));
+            out.printf("Spark / DuckDB = %.2f (goal <= 2.00: %s); rows Spark %,d, DuckDB %,d%s%n", sparkMedian / duckMedian,
+                    sparkMedian / duckMedian <= 2.0 ? "met" : "NOT met", sparkRows, duckRows,
+                    sparkRows == duckRows ? "" : " (DIFFER)");
+            out.printf("Spark peak heap %,d MiB of %,d MiB; process peak RSS %,d MiB (includes DuckDB's native memory)%n",
+                    sparkPeakHeap / 1048576, Runtime.getRuntime().maxMemory() / 1048576,
+                    SparkMetrics.peakResidentBytes() / 1048576);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = v.stream().sorted().toList();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    private static double min(List<Double> v) {
+        return v.stream().min(Double::compare).orElse(0.0);
+    }
+
+    private static double max(List<Double> v) {
+        return v.stream().max(Double::compare).orElse(0.0);
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}
