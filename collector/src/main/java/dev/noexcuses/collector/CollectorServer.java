@@ -2,115 +2,155 @@ package dev.noexcuses.collector;
 
 import static java.util.Objects.requireNonNull;
 
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.cors.CorsService;
 import com.linecorp.armeria.server.cors.CorsServiceBuilder;
-import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.typesafe.config.Config;
-import dev.noexcuses.collector.auth.WriteKeyAuthenticator;
+import dev.noexcuses.collector.auth.HangupSignal;
+import dev.noexcuses.collector.auth.WriteKeyCheck;
 import dev.noexcuses.collector.grpc.CollectorGrpcService;
+import dev.noexcuses.collector.grpc.GrpcBodyCheck;
 import dev.noexcuses.collector.http.EventsHttpService;
 import dev.noexcuses.collector.intake.ClientIpResolver;
 import dev.noexcuses.collector.intake.CollectorMetrics;
 import dev.noexcuses.collector.intake.EventIntake;
-import dev.noexcuses.collector.intake.TopLevelValidator;
 import dev.noexcuses.collector.sink.KafkaEventSink;
+import dev.noexcuses.common.admin.AdminServer;
 import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.common.intake.TopLevelValidator;
+import dev.noexcuses.common.intake.WriteKeys;
 import dev.noexcuses.common.kafka.KafkaClients;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.Properties;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The collector: REST ({@code POST /v1/events}) and gRPC ({@code CollectorService}) on one port,
- * with {@code /healthz}, {@code /readyz} and {@code /metrics}.
+ * plain or TLS; {@code /healthz}, {@code /readyz} and {@code /metrics} on a separate admin port,
+ * bound to loopback by default. Write keys are reloaded on SIGHUP.
  */
 public final class CollectorServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CollectorServer.class);
 
     private final Server server;
+    private final AdminServer admin;
     private final KafkaEventSink sink;
     private final PrometheusMeterRegistry registry;
+    private final AutoCloseable reloadRegistration;
 
-    private CollectorServer(Server server, KafkaEventSink sink, PrometheusMeterRegistry registry) {
+    private CollectorServer(Server server, AdminServer admin, KafkaEventSink sink, PrometheusMeterRegistry registry,
+                            AutoCloseable reloadRegistration) {
         this.server = server;
+        this.admin = admin;
         this.sink = sink;
         this.registry = registry;
+        this.reloadRegistration = reloadRegistration;
     }
 
     /** Starts a collector with the {@code collector} and {@code kafka} settings of {@code config}. */
     public static CollectorServer start(Config config) {
         requireNonNull(config, "config is null");
         CollectorConfig settings = CollectorConfig.from(config);
+        WriteKeys writeKeys = WriteKeys.from(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        long timeoutMs = settings.kafkaTimeout().toMillis();
-        java.util.Properties producer = KafkaClients.reliableProducer(config, "collector", timeoutMs);
-        // Requests already arrive in batches and each waits for its acknowledgement: a long linger
-        // would only add to every request's latency.
-        producer.put("linger.ms", String.valueOf(settings.kafkaLinger().toMillis()));
-        KafkaEventSink sink = new KafkaEventSink(producer, KafkaClients.base(config), settings.kafkaTimeout());
+        KafkaEventSink sink = new KafkaEventSink(producerProperties(config, settings), KafkaClients.base(config),
+                settings.kafkaTimeout());
         CollectorMetrics metrics = new CollectorMetrics(registry);
-        EventIntake intake = new EventIntake(new TopLevelValidator(settings.maxFutureSkew()), sink, metrics,
-                hostName(), settings.failedPayloadKeepBytes());
-        WriteKeyAuthenticator authenticator = new WriteKeyAuthenticator(settings.writeKeys());
-        ClientIpResolver ipResolver = new ClientIpResolver(settings.trustedProxies());
+        EventIntake intake = new EventIntake(new TopLevelValidator(settings.limits()), sink, metrics, hostName(),
+                settings.failedPayloadKeepBytes());
+        WriteKeyCheck keyCheck = new WriteKeyCheck(writeKeys, new ClientIpResolver(settings.trustedProxies()), intake,
+                metrics, settings.failedPayloadKeepBytes(), settings.recordAuthFailures(), settings.authFailureBurst(),
+                settings.authFailuresPerSecond());
 
-        Server server = Server.builder()
-                .http(settings.port())
-                // The REST handler enforces collector.max-body-bytes itself, keeping the first bytes of
-                // an oversized body for its failed-event record; gRPC checks the batch size likewise.
+        ServerBuilder builder = Server.builder();
+        if (settings.tls().isPresent()) {
+            CollectorConfig.Tls tls = settings.tls().get();
+            builder.https(settings.port()).tls(tls.certFile().toFile(), tls.keyFile().toFile());
+        } else {
+            builder.http(settings.port());
+        }
+        Server server = builder
+                // The services read bodies themselves up to collector.max-body-bytes (after
+                // decompression), keeping the first bytes of what they refuse for its record.
                 .maxRequestLength(0)
                 .requestTimeout(settings.kafkaTimeout().plusSeconds(10))
                 .meterRegistry(registry)
                 .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10))
                 .route().methods(HttpMethod.POST, HttpMethod.OPTIONS).path("/v1/events")
+                .decorator(keyCheck)
                 .decorator(timed("rest", metrics))
                 .decorator(cors(settings))
-                .build(new EventsHttpService(settings, authenticator, ipResolver, intake, metrics))
+                .build(new EventsHttpService(settings, intake))
                 .service(GrpcService.builder()
-                        .addService(new CollectorGrpcService(settings, authenticator, ipResolver, intake, metrics))
-                        .useBlockingTaskExecutor(true)
-                        .maxRequestMessageLength(Math.max(settings.maxBodyBytes() * 4, 8 * 1024 * 1024))
-                        .build(), service -> service.decorate(timed("grpc", metrics)))
-                .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ok"))
-                .service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
-                        () -> sink.isReady()
-                                ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready")
-                                : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
-                                        "kafka unreachable"),
-                        ctx.blockingTaskExecutor())))
-                .service("/metrics", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
-                        MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), registry.scrape()))
+                        .addService(new CollectorGrpcService(intake))
+                        .maxRequestMessageLength(settings.maxBodyBytes() + 1024)
+                        .build(), service -> service.decorate(new GrpcBodyCheck(intake, settings.maxBodyBytes()))
+                        .decorate(keyCheck)
+                        .decorate(timed("grpc", metrics)))
                 .build();
+        AdminServer admin = null;
         try {
             server.start().join();
+            if (settings.adminPort() >= 0) {
+                admin = AdminServer.start(settings.adminHost(), settings.adminPort(), () -> true, sink::isReady, registry);
+            }
         } catch (RuntimeException e) {
+            server.stop().join();
             sink.close();
-            throw new IllegalStateException("Collector could not listen on port " + settings.port() + ": "
-                    + e.getMessage(), e);
+            throw new IllegalStateException("Collector could not listen on port " + settings.port() + " (admin "
+                    + settings.adminHost() + ":" + settings.adminPort() + "): " + e.getMessage(), e);
         }
-        LOG.info("Collector listening on port {} (REST POST /v1/events and gRPC CollectorService)",
-                server.activeLocalPort());
-        return new CollectorServer(server, sink, registry);
+        AutoCloseable reload = HangupSignal.onHangup(() -> reloadWriteKeys(config, keyCheck, metrics));
+        LOG.info("Collector listening on port {} ({}; REST POST /v1/events and gRPC CollectorService), admin on {}:{}",
+                server.activeLocalPort(), settings.tls().isPresent() ? "TLS" : "plain HTTP", settings.adminHost(),
+                admin == null ? "off" : String.valueOf(admin.port()));
+        return new CollectorServer(server, admin, sink, registry, reload);
     }
 
-    /** Lets browsers (tracker.js) post events from the allowed origins, with the write-key header. */
-    private static java.util.function.Function<? super HttpService, ? extends HttpService> cors(CollectorConfig settings) {
+    /** Reads the configuration the collector was started from again and swaps in its write keys. */
+    private static void reloadWriteKeys(Config started, WriteKeyCheck keyCheck, CollectorMetrics metrics) {
+        try {
+            WriteKeys keys = WriteKeys.from(PlatformConfig.reload(started));
+            keyCheck.replaceKeys(keys);
+            metrics.writeKeysReloaded();
+            LOG.info("Reloaded write keys: {} valid", keys.size());
+        } catch (RuntimeException e) {
+            LOG.error("Write keys not reloaded, the previous ones stay valid: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The collector's producer: acks=all and idempotent (a 2xx means durable), bounded by the Kafka
+     * timeout. Also what the benchmark's raw-producer baseline uses, so both send alike.
+     */
+    public static Properties producerProperties(Config config, CollectorConfig settings) {
+        Properties producer = KafkaClients.reliableProducer(config, "collector", settings.kafkaTimeout().toMillis());
+        // Requests already arrive in batches and each waits for its acknowledgement: a long linger
+        // would only add to every request's latency.
+        producer.put("linger.ms", String.valueOf(settings.kafkaLinger().toMillis()));
+        return producer;
+    }
+
+    /** Lets browsers (tracker.js) post events from the configured origins only, with the write-key header. */
+    private static Function<? super HttpService, ? extends HttpService> cors(CollectorConfig settings) {
+        if (settings.corsAllowedOrigins().isEmpty()) {
+            return Function.identity();
+        }
         CorsServiceBuilder builder = settings.corsAllowedOrigins().contains("*") ? CorsService.builderForAnyOrigin()
                 : CorsService.builder(settings.corsAllowedOrigins());
         return builder.allowRequestMethods(HttpMethod.POST)
-                .allowRequestHeaders("content-type", WriteKeyAuthenticator.HEADER)
+                .allowRequestHeaders("content-type", "content-encoding", WriteKeyCheck.HEADER)
                 .maxAge(3600)
                 .newDecorator();
     }
@@ -129,6 +169,11 @@ public final class CollectorServer implements AutoCloseable {
         return server.activeLocalPort();
     }
 
+    /** The admin port ({@code /healthz}, {@code /readyz}, {@code /metrics}); -1 when it is off. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
     public boolean isReady() {
         return sink.isReady();
     }
@@ -139,7 +184,15 @@ public final class CollectorServer implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            reloadRegistration.close();
+        } catch (Exception e) {
+            LOG.debug("Could not unregister the reload: {}", e.toString());
+        }
         server.stop().join();
+        if (admin != null) {
+            admin.close();
+        }
         sink.close();
     }
 

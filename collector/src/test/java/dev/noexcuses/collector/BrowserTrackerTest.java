@@ -35,9 +35,10 @@ class BrowserTrackerTest {
 
     @BeforeAll
     static void start() {
-        Config config = SharedLocalInfra.serviceConfig(Map.of("collector.port", "0"));
+        Config config = SharedLocalInfra.serviceConfig(Map.of("collector.port", "0", "collector.admin.port", "0",
+                "collector.cors-allowed-origins.0", "https://shop.example.com"));
         collector = CollectorServer.start(config);
-        fixture = new CollectorFixture(config, collector.port());
+        fixture = new CollectorFixture(config, collector);
     }
 
     @AfterAll

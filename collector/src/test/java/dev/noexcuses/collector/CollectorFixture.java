@@ -26,10 +26,14 @@ final class CollectorFixture {
 
     private final Config config;
     private final WebClient http;
+    private final WebClient admin;
 
-    CollectorFixture(Config config, int port) {
+    CollectorFixture(Config config, CollectorServer collector) {
         this.config = config;
-        this.http = WebClient.builder("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(30)).build();
+        this.http = WebClient.builder("http://127.0.0.1:" + collector.port()).responseTimeout(Duration.ofSeconds(30))
+                .build();
+        this.admin = collector.adminPort() > 0 ? WebClient.builder("http://127.0.0.1:" + collector.adminPort())
+                .responseTimeout(Duration.ofSeconds(30)).build() : null;
     }
 
     static ObjectNode validEvent() {
@@ -41,6 +45,10 @@ final class CollectorFixture {
         e.put("anonymous_id", "a-" + UUID.randomUUID());
         e.putObject("data").put("url", "https://shop.example.com/").put("page_type", "home");
         return e;
+    }
+
+    WebClient http() {
+        return http;
     }
 
     AggregatedHttpResponse post(String key, MediaType type, byte[] body, String... extraHeaders) {
@@ -61,8 +69,20 @@ final class CollectorFixture {
         return post(KEY, MediaType.JSON_UTF_8, Json.toBytes(body));
     }
 
+    /** GET on the public (ingestion) port. */
     AggregatedHttpResponse get(String path) {
         return http.get(path).aggregate().join();
+    }
+
+    /** GET on the admin port (health, readiness, metrics). */
+    AggregatedHttpResponse admin(String path) {
+        return admin.get(path).aggregate().join();
+    }
+
+    /** The value of a Prometheus counter (0 when it was never incremented). */
+    double counter(String name) {
+        return admin("/metrics").contentUtf8().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     static JsonNode json(AggregatedHttpResponse response) {

@@ -29,9 +29,10 @@ class CollectorGrpcTest {
 
     @BeforeAll
     static void start() {
-        Config config = SharedLocalInfra.serviceConfig(Map.of("collector.port", "0"));
+        Config config = SharedLocalInfra.serviceConfig(Map.of("collector.port", "0", "collector.admin.port", "0",
+                "collector.max-body-bytes", "65536"));
         collector = CollectorServer.start(config);
-        fixture = new CollectorFixture(config, collector.port());
+        fixture = new CollectorFixture(config, collector);
     }
 
     @AfterAll

@@ -28,12 +28,13 @@ class KafkaOutageTest {
 
     @Test
     void theCollectorAnswers503WhileKafkaIsDownAndTheSdkDeliversEveryEventAfterItReturns() throws Exception {
-        Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.kafka-timeout", "2s"));
+        Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0",
+                "collector.kafka-timeout", "2s"));
         try (LocalInfra infra = LocalInfra.forTests(base).start()) {
             Config config = infra.serviceConfig(base);
             EmbeddedKafka kafka = infra.embeddedKafka().orElseThrow();
             try (CollectorServer collector = CollectorServer.start(config)) {
-                CollectorFixture fixture = new CollectorFixture(config, collector.port());
+                CollectorFixture fixture = new CollectorFixture(config, collector);
                 List<String> ids = new ArrayList<>();
                 List<CompletableFuture<Delivery>> deliveries = new ArrayList<>();
                 try (EventClient client = EventClient.builder(URI.create("http://127.0.0.1:" + collector.port()))
@@ -53,7 +54,7 @@ class KafkaOutageTest {
                             assertThat(during.headers().get("retry-after")).isNotNull();
                             // Bounded: the configured Kafka timeout plus slack, never a hang.
                             assertThat(answeredMs).isLessThan(30_000);
-                            assertThat(fixture.get("/readyz").status().code()).isEqualTo(503);
+                            assertThat(fixture.admin("/readyz").status().code()).isEqualTo(503);
                         }
                         if (i == 200) {
                             kafka.start();

@@ -12,9 +12,9 @@ import org.reactivestreams.Subscription;
  * Reads a request body up to a limit. A larger body is not buffered whole: reading stops after the
  * limit, and the first bytes are kept so the failed-event record can show what was sent.
  */
-record BoundedBody(byte[] bytes, boolean oversized, long bytesSeen) {
+public record BoundedBody(byte[] bytes, boolean oversized, long bytesSeen) {
 
-    static CompletableFuture<BoundedBody> read(HttpRequest request, int limit) {
+    public static CompletableFuture<BoundedBody> read(HttpRequest request, int limit) {
         CompletableFuture<BoundedBody> result = new CompletableFuture<>();
         request.subscribe(new Subscriber<HttpObject>() {
             private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();

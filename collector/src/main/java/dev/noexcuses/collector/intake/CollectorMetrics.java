@@ -17,11 +17,18 @@ public final class CollectorMetrics {
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
     private final Map<String, Timer> latency = new ConcurrentHashMap<>();
     private final Counter authFailures;
+    private final Counter authFailuresUnrecorded;
+    private final Counter keyReloads;
 
     public CollectorMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.authFailures = Counter.builder("collector.auth.failures")
                 .description("Requests with a missing or unknown write key").register(registry);
+        this.authFailuresUnrecorded = Counter.builder("collector.auth.failures.unrecorded")
+                .description("Auth failures over their client's record budget: counted, not written to the DLQ")
+                .register(registry);
+        this.keyReloads = Counter.builder("collector.write.keys.reloads")
+                .description("Times the write keys were reloaded without a restart").register(registry);
     }
 
     public void accepted(String transport, int count) {
@@ -39,6 +46,14 @@ public final class CollectorMetrics {
 
     public void authFailure() {
         authFailures.increment();
+    }
+
+    public void authFailureUnrecorded() {
+        authFailuresUnrecorded.increment();
+    }
+
+    public void writeKeysReloaded() {
+        keyReloads.increment();
     }
 
     public void request(String transport, int status, Duration elapsed) {

@@ -5,23 +5,26 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.noexcuses.collector.sink.EventSink;
-import dev.noexcuses.collector.sink.SinkUnavailableException;
 import dev.noexcuses.common.event.CollectorMetadata;
 import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.failure.FailedEvent;
 import dev.noexcuses.common.failure.FailureError;
 import dev.noexcuses.common.failure.FailureType;
+import dev.noexcuses.common.intake.IncomingEvent;
+import dev.noexcuses.common.intake.TopLevelValidator;
 import dev.noexcuses.common.json.Json;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The collector's core, the same for every transport: checks each event's top level, adds the
  * collector metadata, and writes valid events to {@code events.raw} and invalid ones to
- * {@code events.raw.dlq}, returning only once Kafka has acknowledged all of them.
+ * {@code events.raw.dlq}. The result completes only once Kafka has acknowledged all of them; no
+ * thread waits for that meanwhile.
  */
 public final class EventIntake {
     public static final String COMPONENT = "collector";
@@ -41,7 +44,7 @@ public final class EventIntake {
         this.failedPayloadKeepBytes = failedPayloadKeepBytes;
     }
 
-    public IntakeResult accept(List<IncomingEvent> events, RequestInfo request) throws SinkUnavailableException {
+    public CompletableFuture<IntakeResult> accept(List<IncomingEvent> events, RequestInfo request) {
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
         List<IntakeResult.Rejection> rejections = new ArrayList<>();
         CollectorMetadata metadata = new CollectorMetadata(request.receivedAt(), collectorHost, request.requestId(),
@@ -66,25 +69,20 @@ public final class EventIntake {
                 errors.forEach(e -> metrics.rejected(reasonOf(e)));
             }
         }
-        sink.writeAll(records);
         int accepted = events.size() - rejections.size();
-        metrics.accepted(request.transport(), accepted);
-        return new IntakeResult(request.requestId(), accepted, rejections);
+        return sink.writeAll(records).thenApply(written -> {
+            metrics.accepted(request.transport(), accepted);
+            return new IntakeResult(request.requestId(), accepted, rejections);
+        });
     }
 
     /**
      * Records a whole request that could not be read (malformed body, too large, wrong content
-     * type, bad credentials) in {@code events.raw.dlq}.
+     * type, bad credentials) in {@code events.raw.dlq}; {@code binary} bodies are kept in base64.
      */
-    public FailedEvent rejectRequest(FailureType type, String message, byte[] body, RequestInfo request,
-                                     Map<String, String> extraContext) throws SinkUnavailableException {
-        return rejectRequest(type, message, body, false, request, extraContext);
-    }
-
-    /** As {@link #rejectRequest(FailureType, String, byte[], RequestInfo, Map)}; {@code binary} bodies are kept in base64. */
-    public FailedEvent rejectRequest(FailureType type, String message, byte[] body, boolean binary,
-                                     RequestInfo request, Map<String, String> extraContext)
-            throws SinkUnavailableException {
+    public CompletableFuture<FailedEvent> rejectRequest(FailureType type, String message, byte[] body,
+                                                        boolean binary, RequestInfo request,
+                                                        Map<String, String> extraContext) {
         Map<String, String> context = new java.util.LinkedHashMap<>(request.failureContext());
         context.putAll(extraContext);
         int keep = type == FailureType.PAYLOAD_FORMAT ? Integer.MAX_VALUE : failedPayloadKeepBytes;
@@ -92,9 +90,9 @@ public final class EventIntake {
         FailedEvent failed = binary
                 ? FailedEvent.ofBinary(type, COMPONENT, errors, null, body, keep, Instant.now(), context)
                 : FailedEvent.ofBytes(type, COMPONENT, errors, null, body, keep, Instant.now(), context);
-        sink.writeAll(List.of(new ProducerRecord<>(Topics.RAW_DLQ, failed.failureId(), Json.toBytes(failed))));
         metrics.rejected(type.wireName());
-        return failed;
+        return sink.writeAll(List.of(new ProducerRecord<>(Topics.RAW_DLQ, failed.failureId(), Json.toBytes(failed))))
+                .thenApply(written -> failed);
     }
 
     private FailedEvent failedEvent(FailureType type, List<FailureError> errors, String eventId,

@@ -5,14 +5,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Who sent a request and how: the part of the collector metadata that is the same for a whole batch. */
+/**
+ * Who sent a request and how: the part of the collector metadata that is the same for a whole batch.
+ *
+ * @param writeKeyFingerprint the presented key's fingerprint ("none" without one), kept in failed-event
+ *     records so {@code replay-dlq} can check the event against what that key may send today
+ */
 public record RequestInfo(
         String requestId,
         Instant receivedAt,
         String clientIp,
         String userAgent,
         String transport,
-        Set<String> allowedSources) {
+        Set<String> allowedSources,
+        String writeKeyFingerprint) {
 
     public RequestInfo {
         allowedSources = allowedSources == null ? Set.of() : Set.copyOf(allowedSources);
@@ -28,6 +34,9 @@ public record RequestInfo(
         }
         if (userAgent != null) {
             context.put("user_agent", userAgent);
+        }
+        if (writeKeyFingerprint != null) {
+            context.put("write_key", writeKeyFingerprint);
         }
         return context;
     }

@@ -1,11 +1,16 @@
 package dev.noexcuses.collector.sink;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** Where the collector's records go; returns only when all of them are durably stored. */
+/** Where the collector's records go. */
 public interface EventSink extends AutoCloseable {
-    void writeAll(List<ProducerRecord<String, byte[]>> records) throws SinkUnavailableException;
+    /**
+     * Sends the records without waiting; the future completes once every one of them is durably
+     * stored, or fails with a {@link SinkUnavailableException} as soon as one cannot be.
+     */
+    CompletableFuture<Void> writeAll(List<ProducerRecord<String, byte[]>> records);
 
     /** Whether the sink can take records now (readiness). */
     boolean isReady();

@@ -1,27 +1,25 @@
 package dev.noexcuses.collector.sink;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes records with an idempotent acks=all producer and waits, for a bounded time, until Kafka
- * has acknowledged every one. After a failure it answers "unavailable" at once, without waiting,
+ * Writes records with an idempotent acks=all producer; the answer to a request is completed from
+ * the producer's callbacks once Kafka has acknowledged every record, so no thread waits for Kafka. After a failure it answers "unavailable" at once, without waiting,
  * until a background probe sees the cluster again: so a Kafka outage costs callers one timeout,
  * not one per request.
  */
@@ -32,6 +30,7 @@ public final class KafkaEventSink implements EventSink {
     private final Admin admin;
     private final Duration timeout;
     private final AtomicBoolean available = new AtomicBoolean(true);
+    private volatile boolean clusterReachable;
     private final ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "collector-kafka-probe");
         t.setDaemon(true);
@@ -46,65 +45,70 @@ public final class KafkaEventSink implements EventSink {
         admin.put("default.api.timeout.ms", "1500");
         this.admin = Admin.create(admin);
         this.timeout = timeout;
-        prober.scheduleWithFixedDelay(this::probe, 1, 1, TimeUnit.SECONDS);
+        prober.scheduleWithFixedDelay(this::probe, 0, 1, TimeUnit.SECONDS);
     }
 
     @Override
-    public void writeAll(List<ProducerRecord<String, byte[]>> records) throws SinkUnavailableException {
+    public CompletableFuture<Void> writeAll(List<ProducerRecord<String, byte[]>> records) {
         if (!available.get()) {
-            throw new SinkUnavailableException("Kafka is unavailable (waiting for it to come back)", null);
+            return CompletableFuture.failedFuture(
+                    new SinkUnavailableException("Kafka is unavailable (waiting for it to come back)", null));
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+        if (records.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger pending = new AtomicInteger(records.size());
+        Callback acknowledged = (metadata, error) -> {
+            if (error != null) {
+                fail(done, error);
+            } else if (pending.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+        };
         try {
             for (ProducerRecord<String, byte[]> record : records) {
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("sending took longer than " + timeout);
-                }
-                acks.add(producer.send(record));
+                producer.send(record, acknowledged);
             }
-            for (Future<RecordMetadata> ack : acks) {
-                long left = Math.max(1, deadline - System.nanoTime());
-                ack.get(left, TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("Interrupted while waiting for Kafka", e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            if (available.getAndSet(false)) {
-                LOG.warn("Kafka did not acknowledge within {}: {}; answering 503 until it is back", timeout,
-                        cause.toString());
-            }
-            throw new SinkUnavailableException("Kafka did not acknowledge within " + timeout + ": " + cause, cause);
+        } catch (RuntimeException e) {
+            // send() throws when it cannot even queue the record (no metadata within max.block.ms).
+            fail(done, e);
         }
+        // No timer of our own: the producer calls back for every record within delivery.timeout.ms
+        // (= the timeout), with an error if Kafka has not acknowledged it by then.
+        return done;
     }
 
-    private void probe() {
-        if (available.get()) {
+    private void fail(CompletableFuture<Void> done, Throwable error) {
+        if (done.isDone()) {
             return;
         }
+        Throwable cause = error;
+        if (available.getAndSet(false)) {
+            LOG.warn("Kafka did not acknowledge within {}: {}; answering 503 until it is back", timeout,
+                    cause.toString());
+        }
+        done.completeExceptionally(new SinkUnavailableException(
+                "Kafka did not acknowledge within " + timeout + ": " + cause, cause));
+    }
+
+    /** Every second: is the cluster reachable? Readiness reads the answer without waiting for one. */
+    private void probe() {
         try {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs(1500)).nodes().get(2, TimeUnit.SECONDS);
+            clusterReachable = true;
             if (!available.getAndSet(true)) {
                 LOG.info("Kafka is reachable again; accepting events");
             }
         } catch (Exception e) {
-            LOG.debug("Kafka still unreachable: {}", e.toString());
+            clusterReachable = false;
+            LOG.debug("Kafka unreachable: {}", e.toString());
         }
     }
 
     @Override
     public boolean isReady() {
-        if (!available.get()) {
-            return false;
-        }
-        try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs(1500)).nodes().get(2, TimeUnit.SECONDS);
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
+        return available.get() && clusterReachable;
     }
 
     @Override

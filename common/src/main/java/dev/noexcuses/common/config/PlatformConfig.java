@@ -32,7 +32,13 @@ public final class PlatformConfig {
             fromFile = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         }
         ConfigFactory.invalidateCaches();
+        // Where this configuration came from, so a running service can read it again (reload()).
+        Map<String, Object> origin = Map.of(
+                "platform.origin.config-file", file.map(p -> p.toAbsolutePath().toString()).orElse(""),
+                "platform.origin.overrides", overrides.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .toList());
         return ConfigFactory.parseMap(overrides, "--set overrides")
+                .withFallback(ConfigFactory.parseMap(origin, "origin of this configuration"))
                 .withFallback(ConfigFactory.systemProperties())
                 .withFallback(ConfigFactory.systemEnvironmentOverrides())
                 .withFallback(fromFile)
@@ -40,6 +46,17 @@ public final class PlatformConfig {
                 // user's --data-dir and platform.conf, not the default they would resolve to on their own.
                 .withFallback(ConfigFactory.defaultReferenceUnresolved())
                 .resolve();
+    }
+
+    /**
+     * The configuration {@code current} was loaded from, read again: the same file and
+     * {@code --set} overrides, as they are now. What a service reloads on SIGHUP.
+     */
+    public static Config reload(Config current) {
+        String file = current.hasPath("platform.origin.config-file") ? current.getString("platform.origin.config-file") : "";
+        List<String> overrides = current.hasPath("platform.origin.overrides")
+                ? current.getStringList("platform.origin.overrides") : List.of();
+        return load(file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file)), parseOverrides(overrides));
     }
 
     /** The defaults alone, with overrides: what tests and embedded runs start from. */

@@ -4,7 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.ClientFactoryBuilder;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,10 +57,11 @@ public final class EventClient implements AutoCloseable {
     private volatile boolean closing;
 
     private EventClient(Builder b) {
+        ClientFactory factory = clientFactory(b.caFile);
         this.transport = switch (b.protocol) {
-            case REST_JSON -> new RestTransport(b.endpoint, b.writeKey, false, b.requestTimeout);
-            case REST_PROTOBUF -> new RestTransport(b.endpoint, b.writeKey, true, b.requestTimeout);
-            case GRPC -> new GrpcTransport(b.endpoint, b.writeKey, b.requestTimeout);
+            case REST_JSON -> new RestTransport(factory, b.endpoint, b.writeKey, false, b.compress, b.requestTimeout);
+            case REST_PROTOBUF -> new RestTransport(factory, b.endpoint, b.writeKey, true, b.compress, b.requestTimeout);
+            case GRPC -> new GrpcTransport(factory, b.endpoint, b.writeKey, b.requestTimeout);
         };
         this.batchSize = b.batchSize;
         this.linger = b.linger;
@@ -71,6 +75,18 @@ public final class EventClient implements AutoCloseable {
             t.start();
             senders.add(t);
         }
+    }
+
+    /** Connections to the collector; over https, trusting the CA file's certificates only, when one is given. */
+    private static ClientFactory clientFactory(Path caFile) {
+        ClientFactoryBuilder builder = ClientFactory.builder().connectTimeout(Duration.ofSeconds(3));
+        if (caFile != null) {
+            if (!java.nio.file.Files.isReadable(caFile)) {
+                throw new IllegalArgumentException("Cannot read the CA file " + caFile.toAbsolutePath());
+            }
+            builder.tlsCustomizer(tls -> tls.trustManager(caFile.toFile()));
+        }
+        return builder.build();
     }
 
     public static Builder builder(URI collector) {
@@ -271,6 +287,8 @@ public final class EventClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(15);
         private int maxQueuedEvents = 10_000;
         private int senders = 2;
+        private Path caFile;
+        private boolean compress = true;
 
         private Builder(URI endpoint) {
             this.endpoint = requireNonNull(endpoint, "endpoint is null");
@@ -288,6 +306,10 @@ public final class EventClient implements AutoCloseable {
         public Builder maxQueuedEvents(int n) { this.maxQueuedEvents = positive(n, "maxQueuedEvents"); return this; }
         /** Parallel batches in flight. */
         public Builder senders(int n) { this.senders = positive(n, "senders"); return this; }
+        /** PEM certificates of the CA that signed the collector's certificate (https endpoints). */
+        public Builder caFile(Path pem) { this.caFile = requireNonNull(pem, "pem is null"); return this; }
+        /** Whether REST batches are sent gzip-compressed (default true; events compress about tenfold). */
+        public Builder compress(boolean on) { this.compress = on; return this; }
 
         public EventClient build() {
             return new EventClient(this);

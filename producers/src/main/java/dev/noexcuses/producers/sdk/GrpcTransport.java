@@ -22,14 +22,18 @@ final class GrpcTransport implements Transport {
     private final CollectorServiceGrpc.CollectorServiceBlockingStub stub;
     private final ClientFactory factory;
 
-    GrpcTransport(URI endpoint, String writeKey, Duration timeout) {
-        this.factory = ClientFactory.builder().connectTimeout(Duration.ofSeconds(3)).build();
+    GrpcTransport(ClientFactory factory, URI endpoint, String writeKey, Duration timeout) {
+        this.factory = factory;
         String scheme = "https".equals(endpoint.getScheme()) ? "gproto+https" : "gproto+http";
         URI grpcUri = URI.create(scheme + "://" + endpoint.getAuthority() + "/");
-        this.stub = GrpcClients.builder(grpcUri).factory(factory).responseTimeout(timeout)
+        CollectorServiceGrpc.CollectorServiceBlockingStub stub = GrpcClients.builder(grpcUri).factory(factory)
+                .responseTimeout(timeout)
                 .addHeader("x-write-key", writeKey)
                 .maxRequestMessageLength(64 * 1024 * 1024)
                 .build(CollectorServiceGrpc.CollectorServiceBlockingStub.class);
+        // Messages go uncompressed: the collector checks and records gRPC messages as received, and
+        // compressed ones would only reach it re-encoded. Compress with REST instead.
+        this.stub = stub;
     }
 
     @Override

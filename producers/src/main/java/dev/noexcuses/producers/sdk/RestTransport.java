@@ -15,7 +15,10 @@ import com.linecorp.armeria.common.RequestHeadersBuilder;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.proto.EventBatch;
 import dev.noexcuses.common.proto.ProtoJson;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.zip.GZIPOutputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,17 +26,23 @@ import java.util.List;
 
 /** {@code POST /v1/events} with a JSON array or a protobuf {@code EventBatch}. */
 final class RestTransport implements Transport {
+    /** Smaller bodies go uncompressed: gzip's header and the work cost more than they save. */
+    private static final int COMPRESS_ABOVE_BYTES = 1024;
+
     private final WebClient client;
     private final String writeKey;
     private final boolean protobuf;
+    private final boolean compress;
     private final ClientFactory factory;
 
-    RestTransport(URI endpoint, String writeKey, boolean protobuf, Duration timeout) {
-        this.factory = ClientFactory.builder().connectTimeout(Duration.ofSeconds(3)).build();
+    RestTransport(ClientFactory factory, URI endpoint, String writeKey, boolean protobuf, boolean compress,
+                  Duration timeout) {
+        this.factory = factory;
         this.client = WebClient.builder(endpoint).factory(factory).responseTimeout(timeout)
                 .maxResponseLength(16 * 1024 * 1024).build();
         this.writeKey = writeKey;
         this.protobuf = protobuf;
+        this.compress = compress;
     }
 
     @Override
@@ -57,6 +66,10 @@ final class RestTransport implements Transport {
             headers.set(HttpHeaderNames.X_FORWARDED_FOR, endUser.address())
                     .set(HttpHeaderNames.USER_AGENT, endUser.userAgent());
         }
+        if (compress && body.length > COMPRESS_ABOVE_BYTES) {
+            body = gzip(body);
+            headers.set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+        }
         AggregatedHttpResponse response;
         try {
             response = client.execute(HttpRequest.of(headers.build(), com.linecorp.armeria.common.HttpData.wrap(body)))
@@ -72,6 +85,16 @@ final class RestTransport implements Transport {
         String message = "collector answered " + status + ": " + response.contentUtf8();
         boolean retryable = status == 429 || status >= 500;
         throw new TransportException(message, retryable, status, null);
+    }
+
+    private static byte[] gzip(byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length / 4 + 64);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out, 8192)) {
+            gz.write(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private static boolean isIntakeAnswer(AggregatedHttpResponse response) {

@@ -1,4 +1,4 @@
-package dev.noexcuses.collector.intake;
+package dev.noexcuses.common.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.function.Supplier;

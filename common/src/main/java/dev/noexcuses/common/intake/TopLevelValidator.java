@@ -1,9 +1,10 @@
-package dev.noexcuses.collector.intake;
+package dev.noexcuses.common.intake;
+
+import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noexcuses.common.event.SchemaRef;
 import dev.noexcuses.common.failure.FailureError;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -13,14 +14,16 @@ import java.util.Set;
 
 /**
  * Checks an event's top-level fields (not {@code data}: that is the enricher's job against the
- * event's schema). Every violation is reported, each with its JSON path.
+ * event's schema). Every violation is reported, each with its JSON path. The collector runs it on
+ * every event it receives, and {@code replay-dlq} on every event it re-submits to the raw topic, so
+ * an event refused once cannot slip past the checks on a second try.
  */
 public final class TopLevelValidator {
 
-    private final Duration maxFutureSkew;
+    private final TopLevelLimits limits;
 
-    public TopLevelValidator(Duration maxFutureSkew) {
-        this.maxFutureSkew = maxFutureSkew;
+    public TopLevelValidator(TopLevelLimits limits) {
+        this.limits = requireNonNull(limits, "limits is null");
     }
 
     public List<FailureError> validate(JsonNode event, Set<String> allowedSources, Instant now) {
@@ -30,11 +33,14 @@ public final class TopLevelValidator {
             return errors;
         }
         String eventId = requiredText(event, "event_id", errors);
+        // A UUID has 36 characters; the length is checked first so a huge value is not scanned.
         if (eventId != null && !isUuid(eventId)) {
             errors.add(new FailureError("$.event_id", "must be a UUID, got '" + cut(eventId) + "'"));
         }
         String schema = requiredText(event, "schema", errors);
-        if (schema != null && SchemaRef.parse(schema).isEmpty()) {
+        if (schema != null && schema.length() > limits.maxSchemaLength()) {
+            errors.add(tooLong("$.schema", schema, limits.maxSchemaLength()));
+        } else if (schema != null && SchemaRef.parse(schema).isEmpty()) {
             errors.add(new FailureError("$.schema",
                     "must be vendor/name/MAJOR-MINOR-PATCH (e.g. com.webshop/page_view/1-0-0), got '" + cut(schema) + "'"));
         }
@@ -44,18 +50,29 @@ public final class TopLevelValidator {
             if (time == null) {
                 errors.add(new FailureError("$.event_time",
                         "must be an ISO-8601 date-time such as 2026-01-31T12:00:00Z, got '" + cut(eventTime) + "'"));
-            } else if (time.isAfter(now.plus(maxFutureSkew))) {
+            } else if (time.isAfter(now.plus(limits.maxFutureSkew()))) {
                 errors.add(new FailureError("$.event_time",
-                        "is more than " + maxFutureSkew + " in the future (" + eventTime + ")"));
+                        "is more than " + limits.maxFutureSkew() + " in the future (" + cut(eventTime) + ")"));
+            } else if (time.isBefore(now.minus(limits.maxPastAge()))) {
+                errors.add(new FailureError("$.event_time", "is more than " + limits.maxPastAge().toDays()
+                        + " days in the past (" + cut(eventTime) + "); the oldest accepted age is collector.max-past-age"));
             }
         }
         String source = requiredText(event, "source", errors);
-        if (source != null && !allowedSources.contains(source)) {
+        if (source != null && source.length() > limits.maxSourceLength()) {
+            errors.add(tooLong("$.source", source, limits.maxSourceLength()));
+        } else if (source != null && !allowedSources.contains(source)) {
             errors.add(new FailureError("$.source",
                     "'" + cut(source) + "' is not allowed for this write key (allowed: " + allowedSources + ")"));
         }
         String userId = optionalText(event, "user_id", errors);
         String anonymousId = optionalText(event, "anonymous_id", errors);
+        if (userId != null && userId.length() > limits.maxIdLength()) {
+            errors.add(tooLong("$.user_id", userId, limits.maxIdLength()));
+        }
+        if (anonymousId != null && anonymousId.length() > limits.maxIdLength()) {
+            errors.add(tooLong("$.anonymous_id", anonymousId, limits.maxIdLength()));
+        }
         boolean typedIds = !hasWrongType(event, "user_id") && !hasWrongType(event, "anonymous_id");
         if (typedIds && isBlank(userId) && isBlank(anonymousId)) {
             errors.add(new FailureError("$.user_id", "user_id or anonymous_id is required"));
@@ -139,6 +156,11 @@ public final class TopLevelValidator {
             case STRING -> "a string";
             default -> node.getNodeType().name().toLowerCase();
         };
+    }
+
+    private static FailureError tooLong(String path, String value, int limit) {
+        return new FailureError(path, "is " + value.length() + " characters long, more than the limit of " + limit
+                + " ('" + cut(value) + "')");
     }
 
     private static String cut(String s) {
