@@ -91,7 +91,7 @@ public final class CollectorServer implements AutoCloseable {
                 .decorator(keyCheck)
                 .decorator(timed("rest", metrics))
                 .decorator(cors(settings))
-                .build(new EventsHttpService(settings, intake))
+                .build(new EventsHttpService(settings, intake, metrics))
                 .service(GrpcService.builder()
                         .addService(new CollectorGrpcService(intake))
                         .maxRequestMessageLength(settings.maxBodyBytes() + 1024)

@@ -245,6 +245,90 @@ class CollectorRestTest {
         assertThat(metrics).contains("collector_request_latency_seconds_bucket");
     }
 
+    @Test
+    void acceptsGzipAndZstdCompressedBatches() throws Exception {
+        for (String encoding : List.of("gzip", "zstd")) {
+            ArrayNode batch = Json.mapper().createArrayNode();
+            List<String> ids = new ArrayList<>();
+            IntStream.range(0, 50).forEach(i -> {
+                ObjectNode e = validEvent();
+                ids.add(e.get("event_id").asText());
+                batch.add(e);
+            });
+            AggregatedHttpResponse response = fixture.post(KEY, MediaType.JSON_UTF_8,
+                    compress(encoding, Json.toBytes(batch)), "content-encoding", encoding);
+            assertThat(response.status().code()).as(encoding).isEqualTo(200);
+            assertThat(json(response).get("accepted").asInt()).isEqualTo(50);
+            assertThat(fixture.awaitRecords(Topics.RAW, ids, 50)).hasSize(50);
+        }
+    }
+
+    @Test
+    void aSmallCompressedBombGets413WithoutBeingInflatedPastTheLimit() throws Exception {
+        // 32 MiB of zeros gzip to about 32 KiB; only the first 65,537 decompressed bytes are ever made.
+        byte[] bomb = gzipZeros(32 * 1024 * 1024);
+        assertThat(bomb.length).isLessThan(65536);
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.JSON_UTF_8, bomb, "content-encoding", "gzip");
+        assertThat(response.status().code()).isEqualTo(413);
+        assertThat(json(response).get("error").asText()).contains("once decompressed");
+        JsonNode record = single(json(response));
+        assertThat(record.get("failure_type").asText()).isEqualTo("size");
+        assertThat(record.get("context").get("content_encoding").asText()).isEqualTo("gzip");
+    }
+
+    @Test
+    void aCorruptGzipBodyGets400AndARecordOfTheBytesSent() {
+        byte[] notGzip = "definitely not gzip".getBytes(StandardCharsets.UTF_8);
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.JSON_UTF_8, notGzip, "content-encoding", "gzip");
+        assertThat(response.status().code()).isEqualTo(400);
+        JsonNode record = single(json(response));
+        assertThat(Base64.getDecoder().decode(record.get("payload").asText())).isEqualTo(notGzip);
+    }
+
+    @Test
+    void theSdkCompressesItsBatchesAndEveryEventArrives() throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<dev.noexcuses.producers.sdk.Delivery>> deliveries = new ArrayList<>();
+        double gzipBefore = gzipRequests();
+        try (var client = dev.noexcuses.producers.sdk.EventClient.builder(
+                java.net.URI.create("http://127.0.0.1:" + collector.port())).writeKey(KEY).batchSize(100).build()) {
+            for (int i = 0; i < 300; i++) {
+                ObjectNode e = validEvent();
+                ids.add(e.get("event_id").asText());
+                deliveries.add(client.send(e));
+            }
+            client.flush();
+        }
+        assertThat(deliveries).allSatisfy(d -> assertThat(d.join().outcome())
+                .isEqualTo(dev.noexcuses.producers.sdk.Delivery.Outcome.ACCEPTED));
+        assertThat(fixture.awaitRecords(Topics.RAW, ids, 300)).hasSize(300);
+        assertThat(gzipRequests()).isGreaterThan(gzipBefore);
+    }
+
+    private static double gzipRequests() {
+        return fixture.counter("collector_requests_decompressed_total");
+    }
+
+    private static byte[] compress(String encoding, byte[] body) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream z = encoding.equals("gzip") ? new java.util.zip.GZIPOutputStream(out)
+                : new com.github.luben.zstd.ZstdOutputStream(out)) {
+            z.write(body);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] gzipZeros(int size) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            byte[] zeros = new byte[1024 * 1024];
+            for (int written = 0; written < size; written += zeros.length) {
+                z.write(zeros);
+            }
+        }
+        return out.toByteArray();
+    }
+
     /** The one failed-event record of the request that produced {@code answer}. */
     private static JsonNode single(JsonNode answer) {
         List<JsonNode> records = fixture.awaitRecordsContaining(Topics.RAW_DLQ, answer.get("request_id").asText(), 1);

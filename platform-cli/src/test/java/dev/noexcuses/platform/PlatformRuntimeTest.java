@@ -67,6 +67,7 @@ class PlatformRuntimeTest {
                 Map.entry("local-infra.kafka.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("local-infra.kafka.controller-port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("collector.port", "0"),
+                Map.entry("collector.admin.port", "0"),
                 Map.entry("enrichment-api.port", String.valueOf(apiPort)),
                 Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
                 Map.entry("enricher.admin.port", "0")));

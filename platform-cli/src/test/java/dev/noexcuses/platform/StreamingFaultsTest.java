@@ -38,7 +38,7 @@ class StreamingFaultsTest {
 
     @Test
     void nothingIsLostOrDuplicatedThroughKillsAndOutages() throws Exception {
-        Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.kafka-timeout", "2s",
+        Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0", "collector.kafka-timeout", "2s",
                 "platform.home", Path.of("..").toAbsolutePath().normalize().toString()));
         try (LocalInfra infra = LocalInfra.forTests(base).start("kafka", "opensearch", "postgres", "s3")) {
             Config config = infra.serviceConfig(base);

@@ -59,7 +59,7 @@ public final class CollectorBenchmark {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int concurrency = 32;
-        Config base = PlatformConfig.defaults(Map.of("collector.port", "0"));
+        Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0"));
         System.out.printf("Collector benchmark: %,d events per mode, %d requests in flight, %d cores%n", events,
                 concurrency, Runtime.getRuntime().availableProcessors());
         try (LocalInfra infra = LocalInfra.forTests(base).start()) {

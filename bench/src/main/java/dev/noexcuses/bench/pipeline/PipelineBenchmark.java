@@ -101,6 +101,7 @@ public final class PipelineBenchmark {
         }
         int apiPort = LocalInfra.freePort();
         settings.put("collector.port", "0");
+        settings.put("collector.admin.port", "0");
         settings.put("enrichment-api.port", String.valueOf(apiPort));
         settings.put("enricher.api.url", "http://127.0.0.1:" + apiPort);
         settings.put("enricher.admin.port", "0");

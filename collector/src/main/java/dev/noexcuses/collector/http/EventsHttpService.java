@@ -11,6 +11,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.noexcuses.collector.CollectorConfig;
 import dev.noexcuses.collector.auth.AuthenticatedRequest;
+import dev.noexcuses.collector.intake.CollectorMetrics;
 import dev.noexcuses.collector.intake.EventIntake;
 import dev.noexcuses.collector.intake.RequestInfo;
 import dev.noexcuses.collector.sink.SinkUnavailableException;
@@ -42,10 +43,12 @@ public final class EventsHttpService implements HttpService {
 
     private final CollectorConfig config;
     private final EventIntake intake;
+    private final CollectorMetrics metrics;
 
-    public EventsHttpService(CollectorConfig config, EventIntake intake) {
+    public EventsHttpService(CollectorConfig config, EventIntake intake, CollectorMetrics metrics) {
         this.config = requireNonNull(config, "config is null");
         this.intake = requireNonNull(intake, "intake is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
     }
 
     @Override
@@ -85,6 +88,7 @@ public final class EventsHttpService implements HttpService {
         }
         byte[] decoded = body.bytes();
         if (!identity) {
+            metrics.decompressed(encoding.trim().toLowerCase(java.util.Locale.ROOT));
             try {
                 ContentDecoding.Decoded inflated = ContentDecoding.decode(encoding, body.bytes(), config.maxBodyBytes());
                 if (inflated.oversized()) {

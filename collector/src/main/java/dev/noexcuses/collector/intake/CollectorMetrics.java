@@ -19,6 +19,7 @@ public final class CollectorMetrics {
     private final Counter authFailures;
     private final Counter authFailuresUnrecorded;
     private final Counter keyReloads;
+    private final Map<String, Counter> decompressed = new ConcurrentHashMap<>();
 
     public CollectorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -50,6 +51,12 @@ public final class CollectorMetrics {
 
     public void authFailureUnrecorded() {
         authFailuresUnrecorded.increment();
+    }
+
+    public void decompressed(String encoding) {
+        decompressed.computeIfAbsent(encoding, e -> Counter.builder("collector.requests.decompressed")
+                .tag("encoding", e).description("Request bodies sent compressed (Content-Encoding)")
+                .register(registry)).increment();
     }
 
     public void writeKeysReloaded() {

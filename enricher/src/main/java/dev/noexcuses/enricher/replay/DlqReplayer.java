@@ -4,14 +4,26 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.failure.FailedEvent;
+import dev.noexcuses.common.failure.FailureError;
+import dev.noexcuses.common.failure.FailureType;
+import dev.noexcuses.common.intake.EventPayloads;
+import dev.noexcuses.common.intake.IncomingEvent;
+import dev.noexcuses.common.intake.MalformedPayloadException;
+import dev.noexcuses.common.intake.TopLevelLimits;
+import dev.noexcuses.common.intake.TopLevelValidator;
+import dev.noexcuses.common.intake.WriteKeys;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.kafka.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -30,16 +42,31 @@ import org.slf4j.LoggerFactory;
  * had when the replay began, so it finishes even while new failures arrive. The original bytes go
  * back untouched, keyed by their user (or anonymous) id; the enricher's dedup drops any event that
  * was already enriched, so replaying twice does not duplicate.
+ *
+ * <p>Whatever the collector refused goes back to {@code events.raw} only through the collector's top-level checks, the same
+ * {@link TopLevelValidator} with the same limits, and the sources its write key may send for today
+ * (found by the key's fingerprint in the failed record). An event that still fails them is not
+ * re-submitted: it fails again into {@code events.raw.dlq}, with a new record naming the one it
+ * came from.
  */
 public final class DlqReplayer {
     private static final Logger LOG = LoggerFactory.getLogger(DlqReplayer.class);
     /** Header on replayed records: the failure record they came from. */
     public static final String REPLAYED_FROM_HEADER = "replayed-from-failure";
 
+    /** Context key of a record written when a replayed event failed again: the record it came from. */
+    public static final String REPLAYED_FROM_CONTEXT = "replayed_from_failure";
+
+    private static final String COLLECTOR = "collector";
+
     private final Config config;
+    private final TopLevelValidator validator;
+    private final WriteKeys writeKeys;
 
     public DlqReplayer(Config config) {
         this.config = requireNonNull(config, "config is null");
+        this.validator = new TopLevelValidator(TopLevelLimits.from(config));
+        this.writeKeys = WriteKeys.from(config);
     }
 
     public ReplayResult replay(ReplayRequest request, ReplayProgress progress) {
@@ -48,6 +75,7 @@ public final class DlqReplayer {
         long scanned = 0;
         long replayed = 0;
         long skipped = 0;
+        long failedAgain = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
                      KafkaClients.consumer(config, "replay-dlq-" + UUID.randomUUID()));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
@@ -89,14 +117,27 @@ public final class DlqReplayer {
                         continue;
                     }
                     byte[] original = failed.payloadBytes();
-                    ProducerRecord<String, byte[]> resubmit = new ProducerRecord<>(request.toTopic(),
-                            keyOf(original, record.key()), original);
-                    resubmit.headers().add(REPLAYED_FROM_HEADER, failed.failureId().getBytes(StandardCharsets.UTF_8));
-                    sends.add(producer.send(resubmit));
-                    replayed++;
+                    // Failures of later stages were events that passed the collector's checks already.
+                    if (!request.toTopic().equals(Topics.RAW) || !COLLECTOR.equals(failed.component())) {
+                        sends.add(producer.send(resubmission(request.toTopic(), original, record.key(), failed)));
+                        replayed++;
+                        continue;
+                    }
+                    for (ProducerRecord<String, byte[]> out : checkedForRaw(failed, original, record.key())) {
+                        sends.add(producer.send(out));
+                        if (out.topic().equals(Topics.RAW)) {
+                            replayed++;
+                        } else {
+                            failedAgain++;
+                        }
+                    }
                 }
                 awaitAll(sends);
                 progress.onProgress(scanned, total, replayed, skipped);
+            }
+            if (failedAgain > 0) {
+                LOG.warn("{} replayed events failed the top-level checks again and are back in {}", failedAgain,
+                        Topics.RAW_DLQ);
             }
             producer.flush();
             awaitAll(sends);
@@ -104,7 +145,57 @@ public final class DlqReplayer {
         }
         LOG.info("Replayed {} of {} failed events from {} to {} ({} skipped)", replayed, scanned, request.fromTopic(),
                 request.toTopic(), skipped);
-        return new ReplayResult(scanned, replayed, skipped);
+        return new ReplayResult(scanned, replayed, skipped, failedAgain);
+    }
+
+    private static ProducerRecord<String, byte[]> resubmission(String topic, byte[] value, String fallbackKey,
+                                                               FailedEvent failed) {
+        ProducerRecord<String, byte[]> resubmit = new ProducerRecord<>(topic, keyOf(value, fallbackKey), value);
+        resubmit.headers().add(REPLAYED_FROM_HEADER, failed.failureId().getBytes(StandardCharsets.UTF_8));
+        return resubmit;
+    }
+
+    /**
+     * The records that replaying {@code failed} to the raw topic makes: each of its events that passes
+     * the top-level checks goes to {@code events.raw} (JSON as it was sent; protobuf as the JSON the
+     * collector would have made of it), each that does not to {@code events.raw.dlq} again.
+     */
+    private List<ProducerRecord<String, byte[]>> checkedForRaw(FailedEvent failed, byte[] original, String key) {
+        Instant now = Instant.now();
+        Set<String> sources = writeKeys.sourcesOfFingerprint(failed.context().get("write_key")).orElse(Set.of());
+        boolean binary = FailedEvent.BASE64.equals(failed.payloadEncoding());
+        List<IncomingEvent> events;
+        try {
+            events = !binary ? EventPayloads.parseJson(original)
+                    : failed.context().containsKey("batch_index") ? List.of(EventPayloads.parseProtobufEvent(original))
+                    : EventPayloads.parseProtobufBatch(original);
+        } catch (MalformedPayloadException e) {
+            return List.of(failedAgain(failed, List.of(new FailureError("$", e.getMessage())), null, original, binary));
+        }
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(events.size());
+        for (IncomingEvent event : events) {
+            List<FailureError> errors = validator.validate(event.json(), sources, now);
+            if (errors.isEmpty()) {
+                byte[] value = event.originalIsText() ? event.original().get() : Json.toBytes(event.json());
+                out.add(resubmission(Topics.RAW, value, key, failed));
+            } else {
+                String eventId = event.json().path("event_id").isTextual() ? event.json().get("event_id").asText() : null;
+                out.add(failedAgain(failed, errors, eventId, event.original().get(), !event.originalIsText()));
+            }
+        }
+        return out;
+    }
+
+    private static ProducerRecord<String, byte[]> failedAgain(FailedEvent failed, List<FailureError> errors,
+                                                              String eventId, byte[] payload, boolean binary) {
+        Map<String, String> context = new LinkedHashMap<>(failed.context());
+        context.put(REPLAYED_FROM_CONTEXT, failed.failureId());
+        FailedEvent again = binary
+                ? FailedEvent.ofBinary(FailureType.PAYLOAD_FORMAT, COLLECTOR, errors, eventId, payload,
+                        Integer.MAX_VALUE, Instant.now(), context)
+                : FailedEvent.ofBytes(FailureType.PAYLOAD_FORMAT, COLLECTOR, errors, eventId, payload,
+                        Integer.MAX_VALUE, Instant.now(), context);
+        return new ProducerRecord<>(Topics.RAW_DLQ, eventId != null ? eventId : again.failureId(), Json.toBytes(again));
     }
 
     private static boolean matches(FailedEvent failed, ReplayRequest request) {

@@ -47,6 +47,10 @@ final class ProducerOptions {
     @Option(names = "--batch-size", description = "Events per request (default: ${DEFAULT-VALUE}).", defaultValue = "100")
     int batchSize;
 
+    @Option(names = "--ca-file", paramLabel = "PEM",
+            description = "CA certificates to trust for an https:// collector URL (one with its own CA).")
+    java.nio.file.Path caFile;
+
     Duration maxDuration() {
         if (duration == null) {
             return null;
@@ -73,7 +77,11 @@ final class ProducerOptions {
             default -> throw new IllegalArgumentException("Unknown --protocol '" + protocol
                     + "': use rest, rest-protobuf or grpc");
         };
-        return EventClient.builder(URI.create(collectorUrl)).writeKey(writeKey).protocol(p).batchSize(batchSize)
-                .build();
+        EventClient.Builder builder = EventClient.builder(URI.create(collectorUrl)).writeKey(writeKey).protocol(p)
+                .batchSize(batchSize);
+        if (caFile != null) {
+            builder.caFile(caFile);
+        }
+        return builder.build();
     }
 }

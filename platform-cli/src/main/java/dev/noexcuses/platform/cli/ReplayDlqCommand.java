@@ -59,6 +59,10 @@ final class ReplayDlqCommand implements Callable<Integer> {
                 });
         System.out.printf("Done: scanned %,d failed records, replayed %,d, skipped %,d%n", result.scanned(),
                 result.replayed(), result.skipped());
+        if (result.failedAgain() > 0) {
+            System.out.printf("%,d events still fail the collector's top-level checks: they are back in %s with new"
+                    + " records (context replayed_from_failure)%n", result.failedAgain(), Topics.RAW_DLQ);
+        }
         return 0;
     }
 }

@@ -23,12 +23,16 @@ final class CollectorService implements RunningService {
     @Override
     public Map<String, String> endpoints() {
         String base = "http://localhost:" + server.port();
-        return Map.of("rest", base + "/v1/events", "grpc", "localhost:" + server.port(), "metrics", base + "/metrics");
+        Map<String, String> endpoints = new java.util.LinkedHashMap<>();
+        endpoints.put("rest", base + "/v1/events");
+        endpoints.put("grpc", "localhost:" + server.port());
+        endpoints.putAll(AdminEndpoints.of(server.adminPort()));
+        return endpoints;
     }
 
     @Override
     public String healthUrl() {
-        return "http://localhost:" + server.port() + "/healthz";
+        return AdminEndpoints.healthUrl(server.adminPort());
     }
 
     @Override
