@@ -64,8 +64,8 @@ public final class CollectorServer implements AutoCloseable {
         CollectorConfig settings = CollectorConfig.from(config);
         WriteKeys writeKeys = WriteKeys.from(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        KafkaEventSink sink = new KafkaEventSink(producerProperties(config, settings), KafkaClients.base(config),
-                settings.kafkaTimeout());
+        KafkaEventSink sink = new KafkaEventSink(producerProperties(config), KafkaClients.base(config),
+                settings.kafkaTimeout(), registry);
         CollectorMetrics metrics = new CollectorMetrics(registry);
         EventIntake intake = new EventIntake(new TopLevelValidator(settings.limits()), sink, metrics, hostName(),
                 settings.failedPayloadKeepBytes());
@@ -134,7 +134,8 @@ public final class CollectorServer implements AutoCloseable {
      * The collector's producer: acks=all and idempotent (a 2xx means durable), bounded by the Kafka
      * timeout. Also what the benchmark's raw-producer baseline uses, so both send alike.
      */
-    public static Properties producerProperties(Config config, CollectorConfig settings) {
+    public static Properties producerProperties(Config config) {
+        CollectorConfig settings = CollectorConfig.from(config);
         Properties producer = KafkaClients.reliableProducer(config, "collector", settings.kafkaTimeout().toMillis());
         // Requests already arrive in batches and each waits for its acknowledgement: a long linger
         // would only add to every request's latency.

@@ -160,8 +160,16 @@ class CollectorGrpcTest {
         out.writeByteArray(EventBatch.EVENTS_FIELD_NUMBER, event);
         out.flush();
 
-        SendResponse response = stub(CollectorFixture.KEY).send(EventBatch.parseFrom(batch.toByteArray()));
-        assertThat(response.getRejectedCount()).isEqualTo(1);
+        // Written by hand: a gRPC client would re-encode the batch before sending it.
+        byte[] message = batch.toByteArray();
+        byte[] frame = new byte[5 + message.length];
+        java.nio.ByteBuffer.wrap(frame, 1, 4).putInt(message.length);
+        System.arraycopy(message, 0, frame, 5, message.length);
+        AggregatedHttpResponse response = rawGrpcCall(frame, "grpc-order-" + java.util.UUID.randomUUID());
+        assertThat(grpcStatus(response)).isEqualTo("0");
+        SendResponse answer = SendResponse.parseFrom(java.util.Arrays.copyOfRange(response.content().array(), 5,
+                response.content().length()));
+        assertThat(answer.getRejectedCount()).isEqualTo(1);
         JsonNode record = fixture.awaitRecordsContaining(Topics.RAW_DLQ, bad.get("event_id").asText(), 1).get(0);
         assertThat(Base64.getDecoder().decode(record.get("payload").asText())).isEqualTo(event);
     }

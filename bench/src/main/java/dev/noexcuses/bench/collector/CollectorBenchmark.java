@@ -2,12 +2,8 @@ package dev.noexcuses.bench.collector;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
-import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
@@ -22,35 +18,46 @@ import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.kafka.KafkaClients;
-import dev.noexcuses.common.proto.CollectorServiceGrpc;
-import dev.noexcuses.common.proto.EventBatch;
-import dev.noexcuses.common.proto.ProtoJson;
-import dev.noexcuses.common.proto.SendResponse;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
+import io.micrometer.core.instrument.FunctionCounter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Collector throughput (events/s) and request latency (p50, p99) for single events and batches of
- * 100, over REST and gRPC, against the raw Kafka producer writing the same events in the same run,
- * on the same embedded broker.
+ * Collector throughput against a raw Kafka producer doing the same work: the same events (as the
+ * envelopes the collector writes), the collector's own producer settings (acks, idempotence,
+ * linger, in-flight requests, compression, timeouts), and as many concurrent senders, each waiting
+ * for Kafka's acknowledgement of its whole batch before sending the next, as the collector's clients
+ * have requests in flight. Baseline and collector modes alternate (A/B/A/B) over several runs; the
+ * report gives the median and the spread, with errors and producer retries. Then single-event POSTs
+ * at a fixed 5,000 requests/s (p99), and, when wrk and nginx are installed, wrk with 64 connections
+ * against the collector and against nginx answering 204 on the same machine.
  *
- * <p>Run: {@code ./bench/run collector [events]}.
+ * <p>Run: {@code ./bench/run collector [events per mode] [runs]}.
  */
 public final class CollectorBenchmark {
     private static final String KEY = "local-dev-key";
+    private static final int SENDERS = 32;
+    private static final int BATCH = 100;
 
-    record Result(String name, long events, long requests, double seconds, Latencies latencies, long errors) {
+    record Result(String mode, long events, double seconds, Latencies latencies, long errors, long retries) {
         double eventsPerSecond() {
             return events / seconds;
         }
@@ -58,34 +65,54 @@ public final class CollectorBenchmark {
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        int concurrency = 32;
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0"));
-        System.out.printf("Collector benchmark: %,d events per mode, %d requests in flight, %d cores%n", events,
-                concurrency, Runtime.getRuntime().availableProcessors());
-        try (LocalInfra infra = LocalInfra.forTests(base).start()) {
+        System.out.printf("Collector benchmark: %,d events per mode, %d runs, %d senders, %d cores%n", events, runs,
+                SENDERS, Runtime.getRuntime().availableProcessors());
+        try (LocalInfra infra = LocalInfra.forTests(base).start("kafka")) {
             Config config = infra.serviceConfig(base);
             List<ObjectNode> sample = generate(events);
-            List<Result> results = new ArrayList<>();
-            // Warm up the JIT, the broker and the connections on every path before measuring.
-            rawProducer(config, sample.subList(0, Math.min(20_000, events)));
+            Map<String, List<Result>> byMode = new LinkedHashMap<>();
             try (CollectorServer collector = CollectorServer.start(config);
-                 ClientFactory factory = ClientFactory.builder().build()) {
+                 ClientFactory factory = ClientFactory.builder().maxNumEventLoopsPerEndpoint(4).build()) {
                 String url = "http://127.0.0.1:" + collector.port();
-                rest(url, factory, sample.subList(0, Math.min(10_000, events)), 1, concurrency);
-                rest(url, factory, sample.subList(0, Math.min(20_000, events)), 100, concurrency);
-                grpc(url, factory, sample.subList(0, Math.min(10_000, events)), 1, concurrency);
-                grpc(url, factory, sample.subList(0, Math.min(20_000, events)), 100, concurrency);
-
-                results.add(rawProducer(config, sample));
-                int singles = Math.max(1000, events / 5);
-                results.add(rest(url, factory, sample.subList(0, singles), 1, concurrency));
-                results.add(rest(url, factory, sample, 100, concurrency));
-                results.add(grpc(url, factory, sample.subList(0, singles), 1, concurrency));
-                results.add(grpc(url, factory, sample, 100, concurrency));
+                Properties producer = collectorProducerSettings(config);
+                System.out.println("Producer settings (collector and baseline): " + producer.entrySet().stream()
+                        .filter(e -> !String.valueOf(e.getKey()).contains("serializer")
+                                && !String.valueOf(e.getKey()).equals("bootstrap.servers"))
+                        .map(e -> e.getKey() + "=" + e.getValue()).sorted().toList());
+                // Warm-up of every path (JIT, connections, broker), not reported.
+                rawProducer(producer, sample.subList(0, Math.min(20_000, events)), BATCH);
+                rest(url, factory, sample.subList(0, Math.min(20_000, events)), BATCH, collector);
+                rest(url, factory, sample.subList(0, Math.min(5_000, events)), 1, collector);
+                rawProducer(producer, sample.subList(0, Math.min(5_000, events)), 1);
+                int singles = Math.max(2_000, events / 10);
+                for (int run = 1; run <= runs; run++) {
+                    System.out.printf("Run %d of %d%n", run, runs);
+                    add(byMode, rawProducer(producer, sample, BATCH));
+                    add(byMode, rest(url, factory, sample, BATCH, collector));
+                    add(byMode, rawProducer(producer, sample.subList(0, singles), 1));
+                    add(byMode, rest(url, factory, sample.subList(0, singles), 1, collector));
+                }
+                report(byMode);
+                fixedRate(url, factory, sample, 5_000, Duration.ofSeconds(15), 64);
+                wrkAgainstNginx(url, sample.get(0));
             }
-            report(results);
         }
         System.exit(0);
+    }
+
+    /** The collector's producer settings, exactly: taken from the collector itself. */
+    private static Properties collectorProducerSettings(Config config) {
+        Properties props = CollectorServer.producerProperties(config);
+        props.put("client.id", "bench-baseline");
+        return props;
+    }
+
+    private static void add(Map<String, List<Result>> byMode, Result r) {
+        System.out.printf(Locale.ROOT, "  %-40s %,12.0f events/s  p99 %.1f ms  errors %d  retries %d%n", r.mode(),
+                r.eventsPerSecond(), r.latencies().percentileMs(99), r.errors(), r.retries());
+        byMode.computeIfAbsent(r.mode(), m -> new ArrayList<>()).add(r);
     }
 
     private static List<ObjectNode> generate(int n) {
@@ -97,49 +124,73 @@ public final class CollectorBenchmark {
         return events;
     }
 
-    /** The baseline: the same events as envelopes, written by the same reliable producer settings. */
-    static Result rawProducer(Config config, List<ObjectNode> events) throws Exception {
-        List<byte[]> values = new ArrayList<>(events.size());
-        List<String> keys = new ArrayList<>(events.size());
-        CollectorMetadata metadata = new CollectorMetadata(Instant.now(), "bench", "r", "127.0.0.1", "bench", "web-shop",
-                "rest");
+    /**
+     * The baseline: {@link #SENDERS} senders, each sending {@code batch} records (the envelopes the
+     * collector would write) and waiting for all their acknowledgements before its next batch.
+     */
+    static Result rawProducer(Properties settings, List<ObjectNode> events, int batch) throws Exception {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+        CollectorMetadata metadata = new CollectorMetadata(Instant.now(), "bench", "r", "127.0.0.1", "bench",
+                "web-shop", "rest");
         for (ObjectNode e : events) {
             EventEnvelope env = new EventEnvelope(e.get("event_id").asText(), e.get("schema").asText(),
                     Instant.parse(e.get("event_time").asText()), e.get("source").asText(),
                     e.path("user_id").asText(null), e.path("anonymous_id").asText(null), e.get("data"), metadata, null);
-            values.add(Json.toBytes(env));
-            keys.add(env.partitionKey());
+            records.add(new ProducerRecord<>(Topics.RAW, env.partitionKey(), Json.toBytes(env)));
         }
-        Latencies latencies = new Latencies(events.size());
+        int batches = (records.size() + batch - 1) / batch;
+        Latencies latencies = new Latencies(batches);
         AtomicLong errors = new AtomicLong();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                KafkaClients.reliableProducer(config, "bench-baseline", 30_000))) {
+        AtomicInteger next = new AtomicInteger();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings)) {
+            long retriesBefore = metric(producer, "record-retry-total");
             long t0 = System.nanoTime();
-            CountDownLatch done = new CountDownLatch(events.size());
-            for (int i = 0; i < values.size(); i++) {
-                long start = System.nanoTime();
-                producer.send(new ProducerRecord<>(Topics.RAW, keys.get(i), values.get(i)), (m, e) -> {
-                    if (e != null) {
-                        errors.incrementAndGet();
+            List<Thread> senders = new ArrayList<>();
+            for (int s = 0; s < SENDERS; s++) {
+                Thread t = new Thread(() -> {
+                    int b;
+                    while ((b = next.getAndIncrement()) < batches) {
+                        List<ProducerRecord<String, byte[]>> slice = records.subList(b * batch,
+                                Math.min(records.size(), (b + 1) * batch));
+                        CountDownLatch acked = new CountDownLatch(slice.size());
+                        long start = System.nanoTime();
+                        for (ProducerRecord<String, byte[]> r : slice) {
+                            producer.send(r, (m, e) -> {
+                                if (e != null) {
+                                    errors.incrementAndGet();
+                                }
+                                acked.countDown();
+                            });
+                        }
+                        try {
+                            acked.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                        latencies.add(System.nanoTime() - start);
                     }
-                    latencies.add(System.nanoTime() - start);
-                    done.countDown();
-                });
+                }, "baseline-sender-" + s);
+                t.start();
+                senders.add(t);
             }
-            done.await();
+            for (Thread t : senders) {
+                t.join();
+            }
             double secs = (System.nanoTime() - t0) / 1e9;
-            return new Result("raw Kafka producer (baseline)", events.size(), events.size(), secs, latencies,
-                    errors.get());
+            return new Result("raw producer, " + label(batch), records.size(), secs, latencies, errors.get(),
+                    metric(producer, "record-retry-total") - retriesBefore);
         }
     }
 
-    static Result rest(String url, ClientFactory factory, List<ObjectNode> events, int batchSize, int concurrency)
+    /** {@link #SENDERS} requests in flight, each a batch (a JSON array) or one event. */
+    static Result rest(String url, ClientFactory factory, List<ObjectNode> events, int batch, CollectorServer collector)
             throws InterruptedException {
         WebClient client = WebClient.builder(url).factory(factory).responseTimeout(Duration.ofSeconds(60)).build();
         List<byte[]> bodies = new ArrayList<>();
-        for (int i = 0; i < events.size(); i += batchSize) {
-            List<ObjectNode> slice = events.subList(i, Math.min(events.size(), i + batchSize));
-            if (batchSize == 1) {
+        for (int i = 0; i < events.size(); i += batch) {
+            List<ObjectNode> slice = events.subList(i, Math.min(events.size(), i + batch));
+            if (batch == 1) {
                 bodies.add(Json.toBytes(slice.get(0)));
             } else {
                 ArrayNode array = Json.mapper().createArrayNode();
@@ -151,85 +202,210 @@ public final class CollectorBenchmark {
                 .contentType(MediaType.JSON_UTF_8).set("x-write-key", KEY).build();
         Latencies latencies = new Latencies(bodies.size());
         AtomicLong errors = new AtomicLong();
-        Semaphore inFlight = new Semaphore(concurrency);
-        CountDownLatch done = new CountDownLatch(bodies.size());
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(SENDERS);
+        long retriesBefore = collectorRetries(collector);
         long t0 = System.nanoTime();
-        for (byte[] body : bodies) {
-            inFlight.acquire();
-            long start = System.nanoTime();
-            client.execute(HttpRequest.of(headers, HttpData.wrap(body))).aggregate().whenComplete((r, t) -> {
+        for (int s = 0; s < SENDERS; s++) {
+            sendNext(client, headers, bodies, next, latencies, errors, done);
+        }
+        done.await();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        return new Result("collector REST, " + label(batch), events.size(), secs, latencies, errors.get(),
+                collectorRetries(collector) - retriesBefore);
+    }
+
+    /** One sender: the next body once the previous answer is in, like a client waiting for its 200. */
+    private static void sendNext(WebClient client, RequestHeaders headers, List<byte[]> bodies, AtomicInteger next,
+                                 Latencies latencies, AtomicLong errors, CountDownLatch done) {
+        int i = next.getAndIncrement();
+        if (i >= bodies.size()) {
+            done.countDown();
+            return;
+        }
+        long start = System.nanoTime();
+        client.execute(HttpRequest.of(headers, HttpData.wrap(bodies.get(i)))).aggregate().whenComplete((r, t) -> {
+            if (t != null || r.status().code() != 200) {
+                errors.incrementAndGet();
+            }
+            latencies.add(System.nanoTime() - start);
+            sendNext(client, headers, bodies, next, latencies, errors, done);
+        });
+    }
+
+    /**
+     * Single-event POSTs at a fixed rate (open loop: a request is due every 1/rate seconds whether or
+     * not earlier ones were answered; latency counts from when it was due), at most {@code maxInFlight}.
+     */
+    static void fixedRate(String url, ClientFactory factory, List<ObjectNode> events, int rate, Duration duration,
+                          int maxInFlight) throws Exception {
+        WebClient client = WebClient.builder(url).factory(factory).responseTimeout(Duration.ofSeconds(30)).build();
+        RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, "/v1/events")
+                .contentType(MediaType.JSON_UTF_8).set("x-write-key", KEY).build();
+        int total = (int) (rate * duration.toSeconds());
+        List<byte[]> bodies = new ArrayList<>(total);
+        for (int i = 0; i < total; i++) {
+            bodies.add(Json.toBytes(events.get(i % events.size())));
+        }
+        Latencies latencies = new Latencies(total);
+        AtomicLong errors = new AtomicLong();
+        AtomicLong overLimit = new AtomicLong();
+        AtomicInteger inFlight = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(total);
+        long interval = 1_000_000_000L / rate;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long due = t0 + i * interval;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            if (inFlight.get() >= maxInFlight) {
+                overLimit.incrementAndGet();
+            }
+            inFlight.incrementAndGet();
+            client.execute(HttpRequest.of(headers, HttpData.wrap(bodies.get(i)))).aggregate().whenComplete((r, t) -> {
                 if (t != null || r.status().code() != 200) {
                     errors.incrementAndGet();
                 }
-                latencies.add(System.nanoTime() - start);
-                inFlight.release();
+                latencies.add(System.nanoTime() - due);
+                inFlight.decrementAndGet();
                 done.countDown();
             });
         }
-        done.await();
+        done.await(2, TimeUnit.MINUTES);
         double secs = (System.nanoTime() - t0) / 1e9;
-        return new Result("collector REST, " + (batchSize == 1 ? "single events" : "batches of " + batchSize),
-                events.size(), bodies.size(), secs, latencies, errors.get());
+        System.out.printf(Locale.ROOT, "%nSingle-event POSTs at a fixed %,d requests/s for %d s: achieved %,.0f/s,"
+                        + " p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, errors %d, moments with more than %d in flight %d%n",
+                rate, duration.toSeconds(), total / secs, latencies.percentileMs(50), latencies.percentileMs(99),
+                latencies.percentileMs(99.9), errors.get(), maxInFlight, overLimit.get());
     }
 
-    static Result grpc(String url, ClientFactory factory, List<ObjectNode> events, int batchSize, int concurrency)
-            throws InterruptedException {
-        CollectorServiceGrpc.CollectorServiceFutureStub stub = GrpcClients.builder(url.replace("http://", "gproto+http://") + "/")
-                .factory(factory).addHeader("x-write-key", KEY).responseTimeout(Duration.ofSeconds(60))
-                .build(CollectorServiceGrpc.CollectorServiceFutureStub.class);
-        List<EventBatch> batches = new ArrayList<>();
-        for (int i = 0; i < events.size(); i += batchSize) {
-            EventBatch.Builder b = EventBatch.newBuilder();
-            events.subList(i, Math.min(events.size(), i + batchSize)).forEach(e -> b.addEvents(ProtoJson.fromJson(e)));
-            batches.add(b.build());
+    /** wrk, 64 connections, against the collector (single-event POSTs) and nginx answering 204, alternating. */
+    static void wrkAgainstNginx(String collectorUrl, ObjectNode event) throws Exception {
+        if (!onPath("wrk") || !Files.isExecutable(Path.of("/usr/sbin/nginx"))) {
+            System.out.println("\nwrk or nginx is not installed (Debian: apt-get install wrk nginx-light): skipped.");
+            return;
         }
-        Latencies latencies = new Latencies(batches.size());
-        AtomicLong errors = new AtomicLong();
-        Semaphore inFlight = new Semaphore(concurrency);
-        CountDownLatch done = new CountDownLatch(batches.size());
-        long t0 = System.nanoTime();
-        for (EventBatch batch : batches) {
-            inFlight.acquire();
-            long start = System.nanoTime();
-            Futures.addCallback(stub.send(batch), new FutureCallback<SendResponse>() {
-                @Override
-                public void onSuccess(SendResponse r) {
-                    if (r.getAccepted() != batch.getEventsCount()) {
-                        errors.incrementAndGet();
-                    }
-                    finish();
+        Path dir = Files.createTempDirectory("bench-nginx");
+        int port = LocalInfra.freePort();
+        Files.writeString(dir.resolve("nginx.conf"), """
+                worker_processes 2;
+                daemon off;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log;
+                events { worker_connections 4096; }
+                http {
+                  access_log off;
+                  client_body_temp_path %1$s/body;
+                  proxy_temp_path %1$s/proxy;
+                  fastcgi_temp_path %1$s/fastcgi;
+                  uwsgi_temp_path %1$s/uwsgi;
+                  scgi_temp_path %1$s/scgi;
+                  server { listen 127.0.0.1:%2$d; location / { return 204; } }
                 }
-
-                @Override
-                public void onFailure(Throwable t) {
-                    errors.incrementAndGet();
-                    finish();
-                }
-
-                private void finish() {
-                    latencies.add(System.nanoTime() - start);
-                    inFlight.release();
-                    done.countDown();
-                }
-            }, MoreExecutors.directExecutor());
+                """.formatted(dir, port));
+        Path script = dir.resolve("post.lua");
+        Files.writeString(script, "wrk.method = \"POST\"\nwrk.body = '" + Json.mapper().writeValueAsString(event)
+                .replace("'", "\\'") + "'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                + "wrk.headers[\"X-Write-Key\"] = \"" + KEY + "\"\n");
+        Process nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", dir.resolve("nginx.conf").toString(), "-p",
+                dir.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+        try {
+            TimeUnit.SECONDS.sleep(1);
+            List<String> lines = new ArrayList<>();
+            for (int run = 1; run <= 3; run++) {
+                lines.add(wrk("nginx 204", "http://127.0.0.1:" + port + "/v1/events", script));
+                lines.add(wrk("collector", collectorUrl + "/v1/events", script));
+            }
+            System.out.println("\nwrk -t2 -c64 -d10s, single-event POST (same body), alternating:");
+            System.out.println("| target | requests/s | p50 | p99 | non-2xx or errors |");
+            System.out.println("|---|---:|---:|---:|---:|");
+            lines.forEach(System.out::println);
+        } finally {
+            nginx.destroy();
+            nginx.waitFor(10, TimeUnit.SECONDS);
         }
-        done.await();
-        double secs = (System.nanoTime() - t0) / 1e9;
-        return new Result("collector gRPC, " + (batchSize == 1 ? "single events" : "batches of " + batchSize),
-                events.size(), batches.size(), secs, latencies, errors.get());
     }
 
-    private static void report(List<Result> results) {
-        double baseline = results.get(0).eventsPerSecond();
+    private static String wrk(String target, String url, Path script) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t2", "-c64", "-d10s", "--latency", "-s", script.toString(), url)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        String rps = find(out, "Requests/sec:");
+        String p50 = percentile(out, "50%");
+        String p99 = percentile(out, "99%");
+        String errors = out.lines().filter(l -> l.contains("Non-2xx") || l.contains("Socket errors"))
+                .map(String::trim).reduce((a, b) -> a + "; " + b).orElse("0");
+        return "| " + target + " | " + rps + " | " + p50 + " | " + p99 + " | " + errors + " |";
+    }
+
+    private static String find(String out, String label) {
+        return out.lines().filter(l -> l.trim().startsWith(label)).map(l -> l.trim().substring(label.length()).trim())
+                .findFirst().orElse("?");
+    }
+
+    private static String percentile(String out, String label) {
+        return out.lines().map(String::trim).filter(l -> l.startsWith(label + " ")).map(l -> l.substring(label.length()).trim())
+                .findFirst().orElse("?");
+    }
+
+    private static boolean onPath(String command) {
+        return Arrays.stream(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, command)));
+    }
+
+    private static long metric(KafkaProducer<?, ?> producer, String name) {
+        return producer.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics"))
+                .mapToLong(e -> (long) ((Number) e.getValue().metricValue()).doubleValue()).sum();
+    }
+
+    /** Retries of the collector's own producer (its Kafka client metrics are in its registry). */
+    private static long collectorRetries(CollectorServer collector) {
+        return (long) collector.registry().find("kafka.producer.record.retry.total").functionCounters().stream()
+                .mapToDouble(FunctionCounter::count).sum();
+    }
+
+    private static String label(int batch) {
+        return batch == 1 ? "single events" : "batches of " + batch;
+    }
+
+    private static void report(Map<String, List<Result>> byMode) {
+        double baseline = median(byMode.values().iterator().next().stream().mapToDouble(Result::eventsPerSecond).toArray());
         System.out.println();
-        System.out.println("| mode | events | requests | events/s | vs raw producer | p50 ms | p99 ms | errors |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (Result r : results) {
-            System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %,.0f | %.2f | %.2f | %.2f | %d |%n", r.name(), r.events(),
-                    r.requests(), r.eventsPerSecond(), r.eventsPerSecond() / baseline, r.latencies().percentileMs(50),
-                    r.latencies().percentileMs(99), r.errors());
+        System.out.println("| mode | events/s median (min–max) | vs raw producer (median) | p50 ms | p99 ms | errors | producer retries |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+        Map<String, Double> medians = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Result>> e : byMode.entrySet()) {
+            double[] eps = e.getValue().stream().mapToDouble(Result::eventsPerSecond).toArray();
+            medians.put(e.getKey(), median(eps));
         }
-        System.out.println();
-        System.out.println("Latency: per request (the baseline: per record, send to acknowledgement).");
+        for (Map.Entry<String, List<Result>> e : byMode.entrySet()) {
+            List<Result> rs = e.getValue();
+            double[] eps = rs.stream().mapToDouble(Result::eventsPerSecond).toArray();
+            String kind = e.getKey().substring(e.getKey().indexOf(", ") + 2);
+            double base = medians.getOrDefault("raw producer, " + kind, baseline);
+            System.out.printf(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f | %s | %s | %d | %d |%n", e.getKey(),
+                    median(eps), Arrays.stream(eps).min().orElse(0), Arrays.stream(eps).max().orElse(0),
+                    median(eps) / base,
+                    range(rs.stream().mapToDouble(r -> r.latencies().percentileMs(50)).toArray()),
+                    range(rs.stream().mapToDouble(r -> r.latencies().percentileMs(99)).toArray()),
+                    rs.stream().mapToLong(Result::errors).sum(), rs.stream().mapToLong(Result::retries).sum());
+        }
+        System.out.println("\nRatios against the raw producer sending the same batch size; latency per request (baseline:"
+                + " per batch, first send to last acknowledgement).");
+    }
+
+    private static String range(double[] values) {
+        return String.format(Locale.ROOT, "%.1f–%.1f", Arrays.stream(values).min().orElse(0),
+                Arrays.stream(values).max().orElse(0));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n == 0 ? 0 : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

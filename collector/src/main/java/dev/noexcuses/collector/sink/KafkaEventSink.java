@@ -9,6 +9,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.producer.Callback;
@@ -28,6 +30,7 @@ public final class KafkaEventSink implements EventSink {
 
     private final KafkaProducer<String, byte[]> producer;
     private final Admin admin;
+    private final KafkaClientMetrics producerMetrics;
     private final Duration timeout;
     private final AtomicBoolean available = new AtomicBoolean(true);
     private volatile boolean clusterReachable;
@@ -37,8 +40,12 @@ public final class KafkaEventSink implements EventSink {
         return t;
     });
 
-    public KafkaEventSink(Properties producerProperties, Properties adminProperties, Duration timeout) {
+    public KafkaEventSink(Properties producerProperties, Properties adminProperties, Duration timeout,
+                          MeterRegistry meters) {
         this.producer = new KafkaProducer<>(producerProperties);
+        // The producer's own metrics (retries, errors, batch sizes) next to the collector's.
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(meters);
         Properties admin = new Properties();
         admin.putAll(adminProperties);
         admin.put("request.timeout.ms", "1500");
@@ -114,6 +121,7 @@ public final class KafkaEventSink implements EventSink {
     @Override
     public void close() {
         prober.shutdownNow();
+        producerMetrics.close();
         producer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(2));
     }
