@@ -42,6 +42,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -198,6 +199,12 @@ public final class EnricherApp implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, c.getDuration("commit-interval").toMillis());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.getInt("kafka.topics.replication-factor"));
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // Each commit ends a transaction; the next one's first batch, sent while the coordinator still
+        // writes the previous one's markers, is answered CONCURRENT_TRANSACTIONS and retried after the
+        // producer's backoff, which doubles up to retry.backoff.max.ms (1 s). At low rates almost every
+        // transaction starts that way and events waited seconds; short retries keep it to milliseconds.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), 50);
         // Static membership: close() then removes this instance from the group, so its partitions move
         // to the other instances at once instead of after the session timeout.
         String instanceId = c.getString("instance-id").isBlank()

@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 /**
  * User agents of the browsers people shop with, in roughly their shares: Chrome, Safari, Edge,
  * Firefox, Samsung Internet and Opera, on Windows, macOS, Linux, Android, iOS and iPadOS, desktop
- * and mobile. Versions and phone models vary as they do in real traffic, so there are thousands of
- * distinct strings, as a parser's cache would meet them.
+ * and mobile. Versions and phone models vary as they do in real traffic: a few thousand distinct
+ * strings, the common ones shared by many visitors, as a parser's cache meets them.
  */
 final class UserAgents {
     private static final List<String> ANDROID_MODELS = List.of("SM-S918B", "SM-S911B", "SM-A546B", "SM-A536B",
@@ -57,8 +57,10 @@ final class UserAgents {
                     + " like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/" + chromeVersion(r)
                     + " Mobile/15E148 Safari/604.1";
         }
-        String android = String.valueOf(10 + r.nextInt(5));
-        String model = ANDROID_MODELS.get(r.nextInt(ANDROID_MODELS.size()));
+        // A phone model runs one Android version or two, not any.
+        int modelIndex = r.nextInt(ANDROID_MODELS.size());
+        String model = ANDROID_MODELS.get(modelIndex);
+        String android = String.valueOf(10 + (modelIndex + r.nextInt(2)) % 5);
         if (p < 92) {
             boolean tablet = model.startsWith("SM-T") || model.startsWith("SM-X");
             return "Mozilla/5.0 (Linux; Android " + android + "; " + model
@@ -79,11 +81,14 @@ final class UserAgents {
                 + " Safari/537.36" + suffix;
     }
 
-    /** A Chrome version as sent since the user-agent reduction (major.0.0.0), or in full, as older builds do. */
+    /**
+     * A Chrome version as sent since the user-agent reduction (major.0.0.0), or, for one in four, in
+     * full as older builds and embedded views send it: a few patch levels per major.
+     */
     private static String chromeVersion(SplittableRandom r) {
         int major = 118 + r.nextInt(14);
-        return r.nextInt(3) == 0 ? major + ".0.0.0"
-                : major + ".0." + (5993 + (major - 118) * 65 + r.nextInt(40)) + "." + r.nextInt(200);
+        return r.nextInt(4) != 0 ? major + ".0.0.0"
+                : major + ".0." + (5993 + (major - 118) * 65) + "." + (40 + 30 * r.nextInt(4));
     }
 
     private static String iosVersion(SplittableRandom r) {
