@@ -10,6 +10,7 @@ import dev.noexcuses.infra.kafka.TopicSetup;
 import dev.noexcuses.infra.opensearch.OpenSearchFactory;
 import dev.noexcuses.infra.postgres.PostgresFactory;
 import dev.noexcuses.infra.s3.S3Factory;
+import dev.noexcuses.infra.trino.TrinoFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -22,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * at an external one. {@link #serviceConfig(Config)} gives services the resulting connection keys.
  *
  * <p>{@link #start()} starts every component; {@link #start(String...)} only the named ones (tests
- * that need Kafka alone do not pay for OpenSearch), and may be called again to add more.
+ * that need Kafka alone do not pay for OpenSearch), and may be called again to add more. Components that take
+ * long to start (Trino) are started by name, or by {@link #startInBackground(String)} while the rest of the
+ * platform comes up.
  */
 public final class LocalInfra implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalInfra.class);
@@ -41,13 +46,15 @@ public final class LocalInfra implements AutoCloseable {
             new KafkaFactory(),
             new PostgresFactory(),
             new S3Factory(),
-            new OpenSearchFactory());
+            new OpenSearchFactory(),
+            new TrinoFactory());
 
     private final Config config;
     private final Path dataDir;
     private final boolean temporary;
     private final Ports ports;
     private final List<InfraComponent> started = new ArrayList<>();
+    private final List<InfraComponent> starting = new ArrayList<>();
     private boolean topicsCreated;
 
     private LocalInfra(Config config, Path dataDir, boolean temporary, Ports ports) {
@@ -75,9 +82,77 @@ public final class LocalInfra implements AutoCloseable {
         return Ports.freePort();
     }
 
-    /** Starts every component that is enabled in config, then creates the platform's topics. */
+    /**
+     * Starts every component that is enabled in config, except those that start in the background
+     * ({@link #backgroundComponents()}), then creates the platform's topics.
+     */
     public synchronized LocalInfra start() {
-        return start(FACTORIES.stream().map(ComponentFactory::name).filter(this::enabled).toArray(String[]::new));
+        return start(FACTORIES.stream().filter(f -> !f.startsInBackground()).map(ComponentFactory::name)
+                .filter(this::enabled).toArray(String[]::new));
+    }
+
+    /** The enabled components {@link #start()} leaves out because they take long to start (Trino). */
+    public List<String> backgroundComponents() {
+        return FACTORIES.stream().filter(ComponentFactory::startsInBackground).map(ComponentFactory::name)
+                .filter(this::enabled).toList();
+    }
+
+    /**
+     * Starts the named component on a thread of its own, after what it needs (started here, in the foreground).
+     * It joins {@link #components()} once usable; while it starts it is in {@link #startingComponents()}, and
+     * {@link #close()} stops it too. The future fails with the reason when it cannot start.
+     */
+    public CompletableFuture<InfraComponent> startInBackground(String name) {
+        ComponentFactory factory = factory(name);
+        InfraComponent component;
+        synchronized (this) {
+            Optional<InfraComponent> running = component(name);
+            if (running.isPresent()) {
+                return CompletableFuture.completedFuture(running.get());
+            }
+            start(factory.needs().toArray(String[]::new));
+            component = factory.create(serviceConfig(config), dataDir, ports);
+            starting.add(component);
+        }
+        CompletableFuture<InfraComponent> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                component.start();
+            } catch (Exception e) {
+                component.stop();
+                synchronized (this) {
+                    starting.remove(component);
+                }
+                result.completeExceptionally(new IllegalStateException("Cannot start " + name + ": " + e.getMessage(), e));
+                return;
+            }
+            synchronized (this) {
+                if (!starting.remove(component)) {
+                    // Closed meanwhile.
+                    component.stop();
+                    result.completeExceptionally(new IllegalStateException(name + " was stopped while starting"));
+                    return;
+                }
+                started.add(component);
+            }
+            LOG.info("{} ready in {} ms ({}, started in the background)", name, (System.nanoTime() - t0) / 1_000_000,
+                    component.embedded() ? "embedded" : "external");
+            result.complete(component);
+        }, "local-infra-start-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return result;
+    }
+
+    /** Components started in the background that are not usable yet. */
+    public synchronized List<InfraComponent> startingComponents() {
+        return List.copyOf(starting);
+    }
+
+    private static ComponentFactory factory(String name) {
+        return FACTORIES.stream().filter(f -> f.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("Unknown infrastructure component '" + name + "'"));
     }
 
     private boolean enabled(String name) {
@@ -91,11 +166,16 @@ public final class LocalInfra implements AutoCloseable {
         if (!wanted.contains("kafka")) {
             wanted.add(0, "kafka");
         }
+        for (String name : List.copyOf(wanted)) {
+            FACTORIES.stream().filter(f -> f.name().equals(name)).findFirst()
+                    .ifPresent(f -> wanted.addAll(f.needs()));
+        }
         for (ComponentFactory factory : FACTORIES) {
             if (!wanted.contains(factory.name()) || component(factory.name()).isPresent()) {
                 continue;
             }
-            InfraComponent component = factory.create(config, dataDir, ports);
+            // A component sees the connection keys of those started before it (Trino: PostgreSQL and S3).
+            InfraComponent component = factory.create(serviceConfig(config), dataDir, ports);
             long t0 = System.nanoTime();
             try {
                 component.start();
@@ -159,6 +239,14 @@ public final class LocalInfra implements AutoCloseable {
     /** Stops components in reverse order; a temporary data directory is deleted. */
     @Override
     public synchronized void close() {
+        for (InfraComponent c : starting) {
+            try {
+                c.stop();
+            } catch (RuntimeException e) {
+                LOG.warn("Error stopping {}: {}", c.name(), e.toString());
+            }
+        }
+        starting.clear();
         for (int i = started.size() - 1; i >= 0; i--) {
             try {
                 started.get(i).stop();
