@@ -77,7 +77,9 @@ class PlatformRuntimeTest {
                 Map.entry("collector.admin.port", "0"),
                 Map.entry("enrichment-api.port", String.valueOf(apiPort)),
                 Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
-                Map.entry("enricher.admin.port", "0")));
+                Map.entry("enricher.admin.port", "0"),
+                // One Trino per test JVM: SqlCommandTest's.
+                Map.entry("local-infra.trino.enabled", "false")));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         try (PlatformRuntime runtime = PlatformRuntime.start(config, dataDir, new PrintStream(progress, true))) {
             assertThat(progress.toString(StandardCharsets.UTF_8)).contains("collector", "enricher", "enrichment-api");

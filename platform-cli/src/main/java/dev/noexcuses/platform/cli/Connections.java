@@ -2,6 +2,7 @@ package dev.noexcuses.platform.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.noexcuses.infra.trino.TrinoAccess;
 import dev.noexcuses.platform.runtime.RuntimeState;
 import dev.noexcuses.platform.verify.LakeStores;
 import dev.noexcuses.platform.verify.Reconciler;
@@ -36,6 +37,33 @@ final class Connections {
                     + "or start ./platform up on this data directory");
         }
         return resolved;
+    }
+
+    /**
+     * The Trino to query: {@code trino.url} when configured, else the one the platform running on the same data
+     * directory started. Says what to do when there is none.
+     */
+    static TrinoAccess trino(ConfigOptions options) throws IOException {
+        Config config = options.load();
+        if (!config.getString("trino.url").isBlank()) {
+            return TrinoAccess.from(config);
+        }
+        Optional<RuntimeState> state = RuntimeState.read(options.dataDir(config)).filter(RuntimeState::processAlive);
+        if (state.isEmpty()) {
+            throw new IllegalStateException("No Trino: start the platform (./platform up) on this data directory, or "
+                    + "set trino.url (--set or platform.conf)");
+        }
+        String url = state.get().serviceConfig().getOrDefault("trino.url", "");
+        if (url.isBlank()) {
+            String why = state.get().components().stream().filter(c -> c.name().equals("trino")).findFirst()
+                    .map(c -> c.endpoints().containsKey("missing")
+                            ? "it cannot run here: " + c.endpoints().get("missing") + ". " + c.endpoints().get("fix")
+                            : "it is still starting (./platform status shows when it is up)")
+                    .orElse("it is not enabled (local-infra.trino.enabled)");
+            throw new IllegalStateException("The platform on " + options.dataDir(config) + " has no Trino yet: " + why);
+        }
+        // The embedded server takes any user name: the configured one (trino.user) is used.
+        return TrinoAccess.from(ConfigFactory.parseMap(Map.of("trino.url", url)).withFallback(config));
     }
 
     /** The stores downstream of events.enriched that verify checks, as far as they are part of this build. */

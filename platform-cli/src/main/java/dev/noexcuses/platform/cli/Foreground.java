@@ -24,6 +24,23 @@ final class Foreground {
         stopped.await();
     }
 
+    /** Where to run SQL: Trino when it is up, else when it will be or why it is not. */
+    private static String sqlHint(PlatformRuntime runtime) {
+        var infra = runtime.infra();
+        var ready = infra.component("trino");
+        if (ready.isPresent() && ready.get() instanceof dev.noexcuses.infra.trino.MissingTrino missing) {
+            return "Trino is not running: " + missing.missing() + ". " + missing.fix();
+        }
+        String example = "./platform sql \"SELECT count(*) FROM raw.enriched_events\"";
+        if (ready.isPresent()) {
+            return example + "   (Trino " + ready.get().connectionDetails().get("jdbc_url") + ", docs/querying.md)";
+        }
+        return infra.startingComponents().stream().filter(c -> c.name().equals("trino")).findFirst()
+                .map(c -> example + "   (Trino " + c.connectionDetails().get("jdbc_url")
+                        + " is still starting in the background: ./platform status shows when it is up)")
+                .orElse("Trino is not enabled (local-infra.trino.enabled = false); set trino.url to use a cluster");
+    }
+
     static void printWhereToLook(PlatformRuntime runtime) {
         System.out.println();
         System.out.println("The platform is up. Connection details:");
@@ -33,6 +50,7 @@ final class Foreground {
         System.out.println("Where to look next:");
         System.out.println("  live events     OpenSearch indices events-enriched-* and events-failed-* at the opensearch.url above");
         System.out.println("  lake tables     raw.enriched_events, raw.failed_events (./platform lake tables)");
+        System.out.println("  SQL             " + sqlHint(runtime));
         System.out.println("  reconciliation  ./platform verify");
         System.out.println("Logs: " + System.getProperty("platform.log.dir", "data/logs")
                 + "   Status: ./platform status   Stop: Ctrl-C (or ./platform down)");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.infra.kafka.KafkaProbe;
+import dev.noexcuses.infra.trino.TrinoProbe;
 import dev.noexcuses.platform.runtime.HttpProbe;
 import dev.noexcuses.platform.runtime.RuntimeState;
 import java.nio.file.Path;
@@ -38,12 +39,17 @@ final class StatusCommand implements Callable<Integer> {
             out.put("started_at", state.get().startedAt().toString());
             for (RuntimeState.Component c : state.get().components()) {
                 boolean healthy = healthy(c);
-                allHealthy &= healthy;
+                // A component that starts in the background or cannot run here (Trino without a JDK 24+) is
+                // shown as such; the services do not depend on it.
+                String health = c.endpoints().containsKey("missing") ? "MISSING"
+                        : healthy ? "up" : "starting".equals(c.endpoints().get("state")) ? "STARTING" : "DOWN";
+                allHealthy &= healthy || !health.equals("DOWN");
                 ObjectNode node = components.addObject();
                 node.put("name", c.name());
                 node.put("kind", c.kind());
                 node.put("embedded", c.embedded());
                 node.put("healthy", healthy);
+                node.put("health", health);
                 node.set("endpoints", Json.mapper().valueToTree(c.endpoints()));
             }
         }
@@ -58,7 +64,7 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("%-16s %-15s %-9s %s%n", "COMPONENT", "KIND", "HEALTH", "ENDPOINTS");
             components.forEach(c -> System.out.printf("%-16s %-15s %-9s %s%n", c.get("name").asText(),
                     c.get("kind").asText() + (c.get("embedded").asBoolean() ? "" : " (ext)"),
-                    c.get("healthy").asBoolean() ? "up" : "DOWN", c.get("endpoints")));
+                    c.get("health").asText(), c.get("endpoints")));
         }
         return running ? (allHealthy ? 0 : 1) : 3;
     }
@@ -69,6 +75,9 @@ final class StatusCommand implements Callable<Integer> {
         }
         if ("kafka".equals(c.name())) {
             return KafkaProbe.reachable(c.endpoints().get("bootstrap_servers"), 3000);
+        }
+        if ("trino".equals(c.name())) {
+            return c.endpoints().containsKey("url") && TrinoProbe.ready(c.endpoints().get("url"));
         }
         return true;
     }

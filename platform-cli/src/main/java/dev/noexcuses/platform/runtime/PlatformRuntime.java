@@ -7,6 +7,7 @@ import dev.noexcuses.enricher.geo.DbipLiteDownload;
 import dev.noexcuses.enricher.geo.GeoDatabaseFiles;
 import dev.noexcuses.infra.InfraComponent;
 import dev.noexcuses.infra.LocalInfra;
+import dev.noexcuses.infra.trino.MissingTrino;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ public final class PlatformRuntime implements AutoCloseable {
     private final Config serviceConfig;
     private final Path dataDir;
     private final List<RunningService> services = new ArrayList<>();
-    private boolean closed;
+    private volatile boolean closed;
 
     private PlatformRuntime(LocalInfra infra, Config serviceConfig, Path dataDir) {
         this.infra = infra;
@@ -50,6 +51,7 @@ public final class PlatformRuntime implements AutoCloseable {
         PlatformRuntime runtime = new PlatformRuntime(infra, withShippedFiles(infra.serviceConfig(config)),
                 infra.dataDir());
         try {
+            runtime.startInBackground(progress);
             fetchGeoDatabase(runtime.serviceConfig, progress);
             progress.println("Starting services");
             for (ServiceFactory factory : ServiceFactory.ALL) {
@@ -98,6 +100,38 @@ public final class PlatformRuntime implements AutoCloseable {
         return com.typesafe.config.ConfigFactory.parseMap(resolved).withFallback(config);
     }
 
+    /**
+     * Starts the slow components (Trino) while the services come up; each is announced, and recorded in
+     * {@code platform.json}, when it is ready. Services do not use them, so nothing waits for them.
+     */
+    private void startInBackground(PrintStream progress) {
+        for (String name : infra.backgroundComponents()) {
+            try {
+                infra.startInBackground(name).whenComplete((c, failure) -> {
+                    if (closed) {
+                        return;
+                    }
+                    if (failure != null) {
+                        LOG.error("{}", failure.getMessage());
+                        progress.printf("  %-16s did not start: %s%n", name, failure.getMessage());
+                    } else if (c instanceof MissingTrino missing) {
+                        progress.printf("  %-16s NOT STARTED: %s%n  %-16s %s%n", name, missing.missing(), "", missing.fix());
+                    } else {
+                        progress.printf("  %-16s ready (%s) %s%n", name, c.embedded() ? "embedded" : "external",
+                                c.connectionDetails());
+                    }
+                    writeState();
+                });
+            } catch (RuntimeException e) {
+                LOG.error("Cannot start {}: {}", name, e.getMessage(), e);
+                progress.printf("  %-16s did not start: %s%n", name, e.getMessage());
+            }
+        }
+        for (InfraComponent c : infra.startingComponents()) {
+            progress.printf("  %-16s starting in the background (%s)%n", c.name(), c.connectionDetails());
+        }
+    }
+
     private void startService(String name, Function<Config, RunningService> starter, PrintStream progress) {
         long t0 = System.nanoTime();
         RunningService service = starter.apply(serviceConfig);
@@ -106,11 +140,19 @@ public final class PlatformRuntime implements AutoCloseable {
                 service.endpoints());
     }
 
-    private void writeState() {
+    private synchronized void writeState() {
+        if (closed) {
+            return;
+        }
         List<RuntimeState.Component> components = new ArrayList<>();
         for (InfraComponent c : infra.components()) {
             components.add(new RuntimeState.Component(c.name(), "infrastructure", c.embedded(), null,
                     c.connectionDetails()));
+        }
+        for (InfraComponent c : infra.startingComponents()) {
+            Map<String, String> endpoints = new java.util.LinkedHashMap<>(c.connectionDetails());
+            endpoints.put("state", "starting");
+            components.add(new RuntimeState.Component(c.name(), "infrastructure", c.embedded(), null, endpoints));
         }
         for (RunningService s : services) {
             components.add(new RuntimeState.Component(s.name(), "service", true, s.healthUrl(), s.endpoints()));
