@@ -48,6 +48,8 @@ final class Foreground {
         runtime.services().forEach(s -> s.endpoints().forEach((k, v) ->
                 System.out.printf("  %-28s %s%n", s.name() + "." + k, v)));
         System.out.println("Where to look next:");
+        runtime.consoleUrl().ifPresent(url -> System.out.println("  console         " + url
+                + " (pipeline, live and batch analytics, failed events, lake; log in as admin, see docs/console.md)"));
         System.out.println("  live events     OpenSearch indices events-enriched-* and events-failed-* at the opensearch.url above");
         System.out.println("  lake tables     raw.enriched_events, raw.failed_events (./platform lake tables)");
         System.out.println("  SQL             " + sqlHint(runtime));

@@ -50,12 +50,13 @@ final class VerifyCommand implements Callable<Integer> {
         List<StageCheck> checks = new Reconciler(config, maxIds, Connections.downstreamStores(config)).reconcile(runs,
                 from, to);
         boolean ok = checks.stream().allMatch(StageCheck::ok);
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("ok", ok);
+        out.put("since", from.toString());
+        out.put("until", to.toString());
+        out.set("stages", Json.mapper().valueToTree(checks));
+        writeLastReport(dataDir, out);
         if (json) {
-            ObjectNode out = Json.mapper().createObjectNode();
-            out.put("ok", ok);
-            out.put("since", from.toString());
-            out.put("until", to.toString());
-            out.set("stages", Json.mapper().valueToTree(checks));
             System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
         } else {
             System.out.printf("%n  %-46s %10s %10s %9s %10s  %s%n", "STAGE", "EXPECTED", "FOUND", "MISSING",
@@ -82,6 +83,20 @@ final class VerifyCommand implements Callable<Integer> {
             System.out.println(ok ? "Nothing lost, nothing duplicated." : "Some events are missing or duplicated.");
         }
         return ok ? 0 : 1;
+    }
+
+    /** The console's Pipeline page shows the last reconciliation from here. */
+    private static void writeLastReport(Path dataDir, ObjectNode report) {
+        try {
+            Path dir = dataDir.resolve("verify");
+            java.nio.file.Files.createDirectories(dir);
+            Path tmp = dir.resolve("last.json.tmp");
+            java.nio.file.Files.write(tmp, Json.toBytes(report));
+            java.nio.file.Files.move(tmp, dir.resolve("last.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            System.err.println("Cannot keep the report for the console in " + dataDir.resolve("verify") + ": " + e.getMessage());
+        }
     }
 
     static Instant parse(String text, Instant fallback) {

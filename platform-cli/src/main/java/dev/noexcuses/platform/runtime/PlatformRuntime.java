@@ -57,6 +57,10 @@ public final class PlatformRuntime implements AutoCloseable {
             for (ServiceFactory factory : ServiceFactory.ALL) {
                 runtime.startService(factory.name(), factory.starter(), progress);
             }
+            if (runtime.serviceConfig.getBoolean("console.enabled")) {
+                List<RunningService> started = runtime.services();
+                runtime.startService("console", c -> new ConsoleService(c, started), progress);
+            }
             runtime.writeState();
         } catch (RuntimeException e) {
             runtime.close();
@@ -180,6 +184,11 @@ public final class PlatformRuntime implements AutoCloseable {
     public <T extends RunningService> T service(Class<T> type) {
         return services.stream().filter(type::isInstance).map(type::cast).findFirst()
                 .orElseThrow(() -> new IllegalStateException(type.getSimpleName() + " is not running"));
+    }
+
+    /** The console's URL, when it runs. */
+    public java.util.Optional<String> consoleUrl() {
+        return services.stream().filter(ConsoleService.class::isInstance).map(s -> ((ConsoleService) s).url()).findFirst();
     }
 
     /** The collector's base URL, for producers. */
