@@ -79,7 +79,9 @@ class PlatformRuntimeTest {
                 Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
                 Map.entry("enricher.admin.port", "0"),
                 // One Trino per test JVM: SqlCommandTest's.
-                Map.entry("local-infra.trino.enabled", "false")));
+                Map.entry("local-infra.trino.enabled", "false"),
+
+                Map.entry("console.port", "0")));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         try (PlatformRuntime runtime = PlatformRuntime.start(config, dataDir, new PrintStream(progress, true))) {
             assertThat(progress.toString(StandardCharsets.UTF_8)).contains("collector", "enricher", "enrichment-api");

@@ -107,6 +107,8 @@ public final class PipelineBenchmark {
         settings.put("enricher.admin.port", "0");
         settings.put("realtime-loader.admin.port", "0");
         settings.put("batch-loader.admin.port", "0");
+        // The console would add its own Kafka and OpenSearch polling to what is measured.
+        settings.put("console.enabled", "false");
         settings.put("batch-loader.flush.max-age", "2s");
         // The simulator relays its visitors' addresses as the demo does; the city database is the real one.
         settings.put("collector.trusted-proxies.0", "127.0.0.1/32");

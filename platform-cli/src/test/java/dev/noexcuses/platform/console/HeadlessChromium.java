@@ -1,0 +1,66 @@
+package dev.noexcuses.platform.console;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+
+/**
+ * Debian's {@code chromium} driven through {@code chromium-driver}, headless, with the flags it needs
+ * as root and without any network access of its own. Missing browsers fail the test with the
+ * command that installs them: browser tests never skip silently.
+ */
+final class HeadlessChromium {
+    private static final List<String> BROWSERS = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser");
+    private static final List<String> DRIVERS = List.of("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+
+    private HeadlessChromium() {}
+
+    static ChromeDriver start(Path userDataDir) throws IOException {
+        Path browser = find("console.test.chromium", BROWSERS).orElseThrow(() -> new IllegalStateException(missing()));
+        Path driver = find("console.test.chromedriver", DRIVERS).orElseThrow(() -> new IllegalStateException(missing()));
+        Files.createDirectories(userDataDir);
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(browser.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--disable-extensions", "--js-flags=--max-old-space-size=256",
+                "--window-size=1400,1000", "--user-data-dir=" + userDataDir.toAbsolutePath());
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    /** Errors the page logged to the browser console since the last call (network failures included). */
+    static List<LogEntry> consoleErrors(ChromeDriver browser) {
+        return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+    }
+
+    private static Optional<Path> find(String property, List<String> candidates) {
+        String configured = System.getProperty(property);
+        if (configured != null && !configured.isBlank()) {
+            return Optional.of(Path.of(configured)).filter(Files::isExecutable);
+        }
+        return candidates.stream().map(Path::of).filter(Files::isExecutable).findFirst();
+    }
+
+    private static String missing() {
+        return "The console's browser tests need Debian's chromium and chromium-driver "
+                + "(apt-get install -y chromium chromium-driver; .ci/run installs them), or their paths in "
+                + "-Dconsole.test.chromium and -Dconsole.test.chromedriver. Environment: " + Map.of(
+                        "chromium", BROWSERS, "chromedriver", DRIVERS);
+    }
+}
