@@ -8,6 +8,7 @@ import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.kafka.KafkaClients;
+import dev.noexcuses.enricher.geo.MmdbWriter;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
 import dev.noexcuses.producers.sdk.EventClient;
@@ -73,7 +74,13 @@ class ConsoleTest {
         dataDir = Files.createTempDirectory("console-test-");
         browser = HeadlessChromium.start(dataDir.resolve("chromium-profile"));
         int apiPort = LocalInfra.freePort();
+        // A city database in DB-IP's layout, written here: the test needs no network.
+        Path geo = dataDir.resolve("dbip-city-ipv4.mmdb");
+        MmdbWriter.writeCityDatabase(geo, MmdbWriter.Layout.DBIP_CITY, List.of(
+                new MmdbWriter.Location("81.2.69.0/24", "GB", "-", "England", "London", 51.5143, -0.0912)));
         Config config = PlatformConfig.defaults(Map.ofEntries(
+                Map.entry("enricher.enrichments.geoip.database", geo.toString()),
+                Map.entry("collector.trusted-proxies.0", "127.0.0.1/32"),
                 Map.entry("platform.data-dir", dataDir.toString()),
                 Map.entry("platform.home", Path.of("..").toAbsolutePath().normalize().toString()),
                 Map.entry("local-infra.kafka.port", String.valueOf(LocalInfra.freePort())),
