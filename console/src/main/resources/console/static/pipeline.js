@@ -46,8 +46,8 @@
       C.el('p', { class: 'muted', text: 'Records ever written: ' + ['events.raw', 'events.raw.dlq', 'events.enriched', 'events.enriched.dlq']
         .map(t => t + ' ' + C.number(totals[t])).join(', ') + (flow.since ? '. Readings since ' + C.time(flow.since) + '.' : '') })
     ]));
-    lines('chart-rates', points, ['events.raw', 'events.raw.dlq', 'events.enriched', 'events.enriched.dlq']
-      .map(t => [t, p => p.events_per_second[t]]));
+    const stageNames = [...new Set(points.flatMap(p => Object.keys(p.stage_events_per_second || {})))];
+    lines('chart-rates', points, stageNames.map(s => [s, p => (p.stage_events_per_second || {})[s]]));
     const stages = [...new Set(points.flatMap(p => Object.keys(p.lag || {})))];
     lines('chart-lag', points, stages.map(s => [s, p => (p.lag || {})[s]]));
     lines('chart-dlq', points, [['DLQ share', p => p.dlq_share * 100]], '{value} %');

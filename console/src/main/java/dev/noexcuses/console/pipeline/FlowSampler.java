@@ -114,10 +114,12 @@ public final class FlowSampler implements AutoCloseable {
         ends.forEach((tp, end) -> topicEnds.merge(tp.topic(), end, Long::sum));
 
         Map<String, Long> lag = new HashMap<>();
+        Map<String, Long> committedSums = new HashMap<>();
         for (ConsumerGroup group : groups) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group.group())
                     .partitionsToOffsetAndMetadata().get(15, TimeUnit.SECONDS);
             long behind = 0;
+            long done = 0;
             boolean any = false;
             for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
                 if (!group.topics().contains(end.getKey().topic())) {
@@ -125,14 +127,16 @@ public final class FlowSampler implements AutoCloseable {
                 }
                 OffsetAndMetadata offset = committed.get(end.getKey());
                 any |= offset != null;
+                done += offset == null ? 0 : offset.offset();
                 // A partition the group never committed is behind by all it holds (from offset 0).
                 behind += Math.max(0, end.getValue() - (offset == null ? 0 : offset.offset()));
             }
             if (any) {
                 lag.put(group.stage(), behind);
+                committedSums.put(group.stage(), done);
             }
         }
-        return new FlowSample(at, topicEnds, lag, latency.read());
+        return new FlowSample(at, topicEnds, lag, committedSums, latency.read());
     }
 
     @Override

@@ -102,6 +102,15 @@ public final class PipelineApi {
             for (String topic : Topics.ALL) {
                 rates.put(topic, delta(a, b, topic) / seconds);
             }
+            // Per stage: what the collector and the enricher wrote, what each consumer group committed.
+            ObjectNode stages = p.putObject("stage_events_per_second");
+            stages.put("collector", (delta(a, b, Topics.RAW) + delta(a, b, Topics.RAW_DLQ)) / seconds);
+            stages.put("enricher", (delta(a, b, Topics.ENRICHED) + delta(a, b, Topics.ENRICHED_DLQ)) / seconds);
+            b.committed().forEach((stage, done) -> {
+                if (!stage.equals("enricher") && a.committed().containsKey(stage)) {
+                    stages.put(stage, Math.max(0, done - a.committed().get(stage)) / seconds);
+                }
+            });
             long entered = delta(a, b, Topics.RAW) + delta(a, b, Topics.RAW_DLQ);
             long failed = delta(a, b, Topics.RAW_DLQ) + delta(a, b, Topics.ENRICHED_DLQ);
             p.put("dlq_share", entered == 0 ? 0.0 : Math.min(1.0, (double) failed / entered));
