@@ -15,9 +15,9 @@ public final class RunsApi {
     @Get("/api/runs")
     public HttpResponse runs() {
         return JsonResponses.ok(JsonResponses.object().put("available", false)
-                .put("message", orchestratorUrl.isBlank()
-                        ? "No orchestrator in this platform yet: DAGs, runs and their task graphs show here once "
-                        + "./platform up runs the scheduler (console.orchestrator.url)."
-                        : "The orchestrator at " + orchestratorUrl + " is configured, but this console does not read it yet."));
+                .put("message", "DAGs, runs, task graphs and logs are not shown here yet: the orchestrator offers "
+                        + "no HTTP API for the console to read and trigger runs"
+                        + (orchestratorUrl.isBlank() ? "" : " (console.orchestrator.url is " + orchestratorUrl + ")")
+                        + "."));
     }
 }

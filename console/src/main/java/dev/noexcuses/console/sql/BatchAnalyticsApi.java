@@ -44,19 +44,22 @@ public final class BatchAnalyticsApi {
                 WHERE event_type IN ('page_view', 'product_view', 'add_to_cart', 'checkout', 'purchase')
                 GROUP BY event_type""");
         p.put("revenue_by_product", """
-                SELECT p.product_id, p.name, p.category, sum(i.quantity) AS quantity, sum(i.revenue) AS revenue
-                FROM curated.fact_order_items i JOIN curated.dim_products p ON i.product_id = p.product_id
-                GROUP BY p.product_id, p.name, p.category ORDER BY revenue DESC LIMIT 15""");
+                SELECT i.product_id, max(p.name) AS name, max(coalesce(p.category, i.product_category)) AS category,
+                       sum(i.quantity) AS quantity, sum(i.line_value) AS revenue
+                FROM curated.fact_order_items i LEFT JOIN curated.dim_products p ON i.product_id = p.product_id
+                GROUP BY i.product_id ORDER BY revenue DESC LIMIT 15""");
         p.put("revenue_by_category", """
-                SELECT p.category, sum(i.revenue) AS revenue, count(DISTINCT i.order_id) AS orders
-                FROM curated.fact_order_items i JOIN curated.dim_products p ON i.product_id = p.product_id
-                GROUP BY p.category ORDER BY revenue DESC""");
+                SELECT coalesce(i.product_category, 'unknown') AS category, sum(i.line_value) AS revenue,
+                       count(DISTINCT i.order_id) AS orders
+                FROM curated.fact_order_items i GROUP BY 1 ORDER BY revenue DESC""");
+        // Cohorts by the week of a user's signup event; activity by the weeks they had sessions.
         p.put("retention", """
                 WITH cohort AS (
-                  SELECT user_key, date_trunc('week', signup_date) AS signup_week FROM curated.dim_users
-                  WHERE signup_date IS NOT NULL),
+                  SELECT user_key, date_trunc('week', min(event_date)) AS signup_week FROM curated.events
+                  WHERE event_type = 'signup' AND user_key IS NOT NULL GROUP BY user_key),
                 activity AS (
-                  SELECT DISTINCT user_key, date_trunc('week', session_start) AS active_week FROM curated.sessions)
+                  SELECT DISTINCT user_key, date_trunc('week', event_date) AS active_week FROM curated.sessions
+                  WHERE user_key IS NOT NULL)
                 SELECT cast(c.signup_week AS varchar) AS signup_week,
                        date_diff('week', c.signup_week, a.active_week) AS week,
                        count(DISTINCT a.user_key) AS users
