@@ -80,7 +80,6 @@ class PlatformRuntimeTest {
                 Map.entry("enricher.admin.port", "0"),
                 // One Trino per test JVM: SqlCommandTest's.
                 Map.entry("local-infra.trino.enabled", "false"),
-
                 Map.entry("console.port", "0")));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         try (PlatformRuntime runtime = PlatformRuntime.start(config, dataDir, new PrintStream(progress, true))) {

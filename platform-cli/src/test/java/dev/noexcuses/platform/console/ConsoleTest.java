@@ -97,7 +97,9 @@ class ConsoleTest {
                 Map.entry("batch-loader.admin.port", "0"),
                 Map.entry("batch-loader.flush.max-age", "5s"),
                 Map.entry("console.port", "0"),
-                Map.entry("console.sample-interval", "2s")));
+                Map.entry("console.sample-interval", "2s"),
+                // One Trino per test JVM (SqlCommandTest's); this test checks the page without it.
+                Map.entry("local-infra.trino.enabled", "false")));
         runtime = PlatformRuntime.start(config, dataDir, new PrintStream(new ByteArrayOutputStream(), true));
         console = runtime.consoleUrl().orElseThrow();
         try (EventClient client = EventClient.builder(URI.create(runtime.collectorUrl())).writeKey("local-dev-key").build()) {
