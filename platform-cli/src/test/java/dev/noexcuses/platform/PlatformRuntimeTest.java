@@ -23,7 +23,6 @@ import org.apache.iceberg.io.CloseableIterable;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.json.Json;
-import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.platform.cli.Commands;
 import dev.noexcuses.platform.report.StageCounts;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
@@ -53,34 +52,21 @@ class PlatformRuntimeTest {
 
     @Test
     void everyAcceptedEventIsEnrichedFailedOrDeduplicatedAndStatusReportsEveryComponent() throws Exception {
-        int apiPort = LocalInfra.freePort();
         // A city database in DB-IP's layout (the default one's), written here: the test needs no network.
         Path geo = dataDir.resolve("dbip-city-ipv4.mmdb");
         MmdbWriter.writeCityDatabase(geo, MmdbWriter.Layout.DBIP_CITY, List.of(
                 new MmdbWriter.Location("81.2.69.0/24", "GB", "-", "England", "London", 51.5143, -0.0912)));
-        Config config = PlatformConfig.defaults(Map.ofEntries(
-                Map.entry("enricher.enrichments.geoip.database", geo.toString()),
-                Map.entry("collector.trusted-proxies.0", "127.0.0.1/32"),
-                Map.entry("batch-loader.flush.max-age", "2s"),
-                Map.entry("platform.data-dir", dataDir.toString()),
-                Map.entry("platform.home", Path.of("..").toAbsolutePath().normalize().toString()),
-                Map.entry("local-infra.kafka.port", String.valueOf(LocalInfra.freePort())),
-                Map.entry("local-infra.kafka.controller-port", String.valueOf(LocalInfra.freePort())),
-                Map.entry("local-infra.opensearch.port", String.valueOf(LocalInfra.freePort())),
-                Map.entry("local-infra.opensearch.transport-port", String.valueOf(LocalInfra.freePort())),
-                Map.entry("local-infra.opensearch.start-timeout", "6m"),
-                Map.entry("local-infra.postgres.port", String.valueOf(LocalInfra.freePort())),
-                Map.entry("local-infra.s3.port", String.valueOf(LocalInfra.freePort())),
-                Map.entry("realtime-loader.admin.port", "0"),
-                Map.entry("batch-loader.admin.port", "0"),
-                Map.entry("collector.port", "0"),
-                Map.entry("collector.admin.port", "0"),
-                Map.entry("enrichment-api.port", String.valueOf(apiPort)),
-                Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
-                Map.entry("enricher.admin.port", "0"),
-                // One Trino per test JVM: SqlCommandTest's.
-                Map.entry("local-infra.trino.enabled", "false"),
-                Map.entry("console.port", "0")));
+        // Every port moved to a free one: a platform or another test may run on this machine.
+        Map<String, String> settings = new java.util.HashMap<>(FreePorts.forEveryPortKey());
+        settings.put("enricher.enrichments.geoip.database", geo.toString());
+        settings.put("collector.trusted-proxies.0", "127.0.0.1/32");
+        settings.put("batch-loader.flush.max-age", "2s");
+        settings.put("platform.data-dir", dataDir.toString());
+        settings.put("platform.home", Path.of("..").toAbsolutePath().normalize().toString());
+        settings.put("local-infra.opensearch.start-timeout", "6m");
+        // One Trino per test JVM: SqlCommandTest's.
+        settings.put("local-infra.trino.enabled", "false");
+        Config config = PlatformConfig.defaults(settings);
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         try (PlatformRuntime runtime = PlatformRuntime.start(config, dataDir, new PrintStream(progress, true))) {
             assertThat(progress.toString(StandardCharsets.UTF_8)).contains("collector", "enricher", "enrichment-api");
@@ -124,6 +110,10 @@ class PlatformRuntimeTest {
                     .contains("kafka", "collector", "enrichment-api", "enricher");
             assertThat(status.get("components").get(0).get("endpoints").get("bootstrap_servers").asText())
                     .startsWith("127.0.0.1:");
+            // Nothing listens on a default port, where a platform already running on this machine would be.
+            assertThat(status.get("components")).allSatisfy(c -> c.get("endpoints").forEach(endpoint ->
+                    assertThat(FreePorts.defaultPortNumbers()).as(c.get("name") + " " + endpoint)
+                            .noneMatch(port -> endpoint.asText().matches(".*:" + port + "(/.*)?"))));
         }
         assertThat(Files.exists(dataDir.resolve("platform.json"))).isFalse();
     }

@@ -22,7 +22,13 @@ class EmbeddedOpenSearchTest {
 
     @Test
     void startsARealServerThatIndexesAndSearchesAndKeepsItsDocumentsAcrossARestart() throws Exception {
-        LocalInfra infra = SharedLocalInfra.get("opensearch");
+        // Its own server: stopping the shared one would fail whichever test of this JVM runs meanwhile.
+        try (LocalInfra infra = LocalInfra.forTests(PlatformConfig.defaults(Map.of())).start("opensearch")) {
+            restartKeepsDocuments(infra);
+        }
+    }
+
+    private void restartKeepsDocuments(LocalInfra infra) throws Exception {
         EmbeddedOpenSearch node = (EmbeddedOpenSearch) infra.component("opensearch").orElseThrow();
         String url = infra.serviceOverrides().get("opensearch.url");
         assertThat(url).isEqualTo(node.url()).startsWith("http://127.0.0.1:");

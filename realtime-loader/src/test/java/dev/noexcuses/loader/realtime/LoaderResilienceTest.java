@@ -9,7 +9,9 @@ import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.failure.FailureType;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.kafka.KafkaClients;
-import dev.noexcuses.infra.SharedLocalInfra;
+import com.typesafe.config.Config;
+import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.infra.opensearch.EmbeddedOpenSearch;
 import dev.noexcuses.loader.realtime.document.IndexDocument;
 import java.time.Duration;
@@ -45,9 +47,12 @@ class LoaderResilienceTest {
 
     @Test
     void whileOpenSearchIsDownTheLoaderWaitsCommitsNothingAndCatchesUpWithNothingLost() throws Exception {
-        EmbeddedOpenSearch node =
-                (EmbeddedOpenSearch) SharedLocalInfra.get("opensearch").component("opensearch").orElseThrow();
-        try (var t = new LoaderTestSupport(Map.of()); RealtimeLoader loader = t.startLoader()) {
+        // Its own OpenSearch: stopping the shared one would fail whichever test of this JVM runs meanwhile.
+        Config base = PlatformConfig.defaults(Map.of());
+        try (LocalInfra infra = LocalInfra.forTests(base).start("opensearch");
+             var t = new LoaderTestSupport(Map.of(), infra.serviceConfig(base));
+             RealtimeLoader loader = t.startLoader()) {
+            EmbeddedOpenSearch node = (EmbeddedOpenSearch) infra.component("opensearch").orElseThrow();
             String enriched = t.enrichedPrefix + "*";
             String failed = t.failedPrefix + "*";
             String group = t.name + "-loader";

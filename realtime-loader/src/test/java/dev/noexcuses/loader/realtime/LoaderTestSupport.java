@@ -48,6 +48,11 @@ final class LoaderTestSupport implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
 
     LoaderTestSupport(Map<String, String> overrides) {
+        this(overrides, SharedLocalInfra.serviceConfig(Map.of(), "opensearch"));
+    }
+
+    /** On the infrastructure {@code infraConfig} points at (a test that stops a server brings its own). */
+    LoaderTestSupport(Map<String, String> overrides, Config infraConfig) {
         name = "t" + SEQUENCE.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 6);
         enrichedTopic = name + ".events.enriched";
         enrichedDlq = name + ".events.enriched.dlq";
@@ -65,7 +70,7 @@ final class LoaderTestSupport implements AutoCloseable {
         settings.put("realtime-loader.admin.port", "0");
         settings.put("realtime-loader.admin.host", "127.0.0.1");
         settings.putAll(overrides);
-        config = ConfigFactory.parseMap(settings).withFallback(SharedLocalInfra.serviceConfig(Map.of(), "opensearch"));
+        config = ConfigFactory.parseMap(settings).withFallback(infraConfig);
         try (Admin admin = Admin.create(KafkaClients.base(config))) {
             admin.createTopics(List.of(new NewTopic(enrichedTopic, 3, (short) 1), new NewTopic(enrichedDlq, 1, (short) 1),
                     new NewTopic(rawDlq, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
