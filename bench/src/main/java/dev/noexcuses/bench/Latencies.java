@@ -1,35 +1,32 @@
 package dev.noexcuses.bench;
 
-import java.util.Arrays;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
-/** Latency samples in nanoseconds, summarised as percentiles. */
+/**
+ * Latency samples in nanoseconds, summarised as percentiles: an HdrHistogram (three significant digits,
+ * constant memory whatever the number of samples, safe to record from several threads).
+ */
 public final class Latencies {
-    private long[] samples;
-    private int size;
+    private final Histogram histogram = new ConcurrentHistogram(3);
 
+    /** @param expected samples expected (no longer needed: the histogram's memory does not grow with them) */
     public Latencies(int expected) {
-        samples = new long[Math.max(16, expected)];
     }
 
-    public synchronized void add(long nanos) {
-        if (size == samples.length) {
-            samples = Arrays.copyOf(samples, size * 2);
-        }
-        samples[size++] = nanos;
+    public void add(long nanos) {
+        histogram.recordValue(Math.max(0, nanos));
     }
 
     /** The p-th percentile (0..100) in milliseconds. */
-    public synchronized double percentileMs(double p) {
-        if (size == 0) {
+    public double percentileMs(double p) {
+        if (histogram.getTotalCount() == 0) {
             return Double.NaN;
         }
-        long[] sorted = Arrays.copyOf(samples, size);
-        Arrays.sort(sorted);
-        int index = (int) Math.min(size - 1, Math.max(0, Math.ceil(p / 100.0 * size) - 1));
-        return sorted[index] / 1e6;
+        return histogram.getValueAtPercentile(p) / 1e6;
     }
 
-    public synchronized int count() {
-        return size;
+    public int count() {
+        return (int) histogram.getTotalCount();
     }
 }

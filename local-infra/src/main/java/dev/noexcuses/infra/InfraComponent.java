@@ -28,6 +28,14 @@ public interface InfraComponent extends AutoCloseable {
     /** The configuration keys services need to use this component, e.g. kafka.bootstrap-servers. */
     Map<String, String> serviceConfig();
 
+    /**
+     * Stops a server of this component that a killed platform left running on its data directory (an
+     * embedded server is a child process, and outlives a SIGKILL of its parent); true when there was one.
+     */
+    default boolean stopLeftover() throws Exception {
+        return false;
+    }
+
     @Override
     default void close() {
         stop();

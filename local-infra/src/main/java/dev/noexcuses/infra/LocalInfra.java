@@ -78,6 +78,27 @@ public final class LocalInfra implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the embedded servers a platform killed without a clean stop (SIGKILL, a crash) left running on
+     * {@code dataDir}: what {@code ./platform down} does when no platform process is alive. Returns
+     * the names of the components it stopped.
+     */
+    public static List<String> stopLeftovers(Config config, Path dataDir) {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        List<String> stopped = new ArrayList<>();
+        for (ComponentFactory factory : FACTORIES) {
+            InfraComponent component = factory.create(config, dir, Ports.fixed(config));
+            try {
+                if (component.embedded() && component.stopLeftover()) {
+                    stopped.add(component.name());
+                }
+            } catch (Exception e) {
+                LOG.warn("Cannot stop a {} server left running on {}: {}", component.name(), dir, e.toString());
+            }
+        }
+        return stopped;
+    }
+
     public static int freePort() {
         return Ports.freePort();
     }
@@ -153,6 +174,12 @@ public final class LocalInfra implements AutoCloseable {
     private static ComponentFactory factory(String name) {
         return FACTORIES.stream().filter(f -> f.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("Unknown infrastructure component '" + name + "'"));
+    }
+
+    /** The components {@link #start()} starts, in start order (not those that start in the background). */
+    public List<String> enabledComponents() {
+        return FACTORIES.stream().filter(f -> !f.startsInBackground()).map(ComponentFactory::name)
+                .filter(this::enabled).toList();
     }
 
     private boolean enabled(String name) {

@@ -26,6 +26,7 @@ import dev.noexcuses.common.json.Json;
 import dev.noexcuses.platform.cli.Commands;
 import dev.noexcuses.platform.report.StageCounts;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
+import dev.noexcuses.platform.verify.RunLog;
 import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
@@ -114,6 +115,24 @@ class PlatformRuntimeTest {
             assertThat(status.get("components")).allSatisfy(c -> c.get("endpoints").forEach(endpoint ->
                     assertThat(FreePorts.defaultPortNumbers()).as(c.get("name") + " " + endpoint)
                             .noneMatch(port -> endpoint.asText().matches(".*:" + port + "(/.*)?"))));
+
+            // verify reconciles every stage: nothing lost. Then one document goes missing from the index,
+            // and verify says so, naming its id, with exit code 1.
+            new RunLog("test", start, Instant.now(), sent.acceptedIds(), sent.rejected()).write(dataDir);
+            Awaitility.await("verify passes").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> command("verify", "--data-dir", dataDir.toString()).code() == 0);
+            String someSent = Json.toText(sent.acceptedIds().stream().sorted().limit(100).toList());
+            JsonNode enriched = Json.mapper().readTree(http("POST",
+                    runtime.serviceConfig().getString("opensearch.url") + "/events-enriched-*/_search?size=1",
+                    "{\"query\": {\"ids\": {\"values\": " + someSent + "}}}"));
+            String lost = enriched.at("/hits/hits/0/_id").asText();
+            assertThat(lost).isNotEmpty();
+            http("POST", runtime.serviceConfig().getString("opensearch.url")
+                    + "/events-enriched-*/_delete_by_query?refresh=true",
+                    "{\"query\": {\"ids\": {\"values\": [\"" + lost + "\"]}}}");
+            Result verify = command("verify", "--data-dir", dataDir.toString());
+            assertThat(verify.code()).as(verify.output()).isEqualTo(1);
+            assertThat(verify.output()).contains("LOST OR DUPLICATED").contains("missing (1): [" + lost + "]");
         }
         assertThat(Files.exists(dataDir.resolve("platform.json"))).isFalse();
     }
@@ -181,5 +200,28 @@ class PlatformRuntimeTest {
             }
         }
         return java.util.Optional.empty();
+    }
+
+    private record Result(int code, String output) {}
+
+    private static Result command(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int code = Commands.execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(original);
+        }
+    }
+
+    private static String http(String method, String url, String body) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(200);
+        return response.body();
     }
 }

@@ -64,4 +64,40 @@ class LakeCommandsTest {
             assertThat(f.rows(f.enrichedTable)).hasSize(expected);
         }
     }
+
+    @Test
+    void theLoaderResumesWhereItWasAfterCompactionAndTheExpiryOfEverySnapshotBeforeIt() throws Exception {
+        try (LoaderFixture f = new LoaderFixture(1, Map.of("batch-loader.flush.max-age", "100ms"))) {
+            String group = f.id + "-loader";
+            int events = 0;
+            try (BatchLoader loader = BatchLoader.start(f.config)) {
+                for (int batch = 0; batch < 3; batch++) {
+                    for (int i = 0; i < 20; i++) {
+                        f.sendEnriched(LoaderFixture.event(events++));
+                    }
+                    int expected = events;
+                    await().atMost(Duration.ofSeconds(30)).until(() -> f.rows(f.enrichedTable).size() == expected);
+                }
+            }
+            assertThat(new TableCompactor(f.lake().catalog()).compact(f.enrichedTable, null).filesAfter()).isEqualTo(3);
+            // What the docs advise after compacting: only the newest snapshot (the compaction's) is kept.
+            for (String name : new String[] {f.enrichedTable, f.failedTable}) {
+                f.table(name).expireSnapshots().expireOlderThan(System.currentTimeMillis() + 1).retainLast(1).commit();
+            }
+            assertThat(f.table(f.enrichedTable).snapshots()).hasSize(1);
+
+            for (int i = 0; i < 20; i++) {
+                f.sendEnriched(LoaderFixture.event(events++));
+            }
+            int total = events;
+            try (BatchLoader loader = BatchLoader.start(f.config)) {
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        SnapshotOffsets.latest(f.table(f.enrichedTable), group).containsValue((long) total));
+            }
+            // Nothing loaded twice, nothing missing.
+            assertThat(f.rows(f.enrichedTable)).hasSize(total);
+            assertThat(f.rows(f.enrichedTable).stream().map(r -> r.getField("event_id")).collect(Collectors.toSet()))
+                    .hasSize(total);
+        }
+    }
 }

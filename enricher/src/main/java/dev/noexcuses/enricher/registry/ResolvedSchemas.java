@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaException;
 import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
 import dev.noexcuses.common.event.SchemaRef;
 import java.time.Duration;
@@ -18,7 +19,12 @@ import java.time.Duration;
  */
 public final class ResolvedSchemas {
     private final SchemaSource source;
-    private final SchemaRegistry compiler = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    /**
+     * Draft 2020-12 makes {@code format} (email, date-time, uri, uuid ...) an annotation unless asked
+     * otherwise; a schema that says an email is an email means it, so formats are asserted.
+     */
+    private final SchemaRegistry compiler = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
     private final Cache<SchemaRef, Schema> found;
     private final Cache<SchemaRef, String> missing;
 

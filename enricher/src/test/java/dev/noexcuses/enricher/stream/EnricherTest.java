@@ -149,6 +149,8 @@ class EnricherTest {
         bad.put("$.data.page_type", event("com.webshop/page_view/1-0-0", "{\"url\": \"/\", \"page_type\": \"blog\"}"));
         bad.put("$.data.items[0].quantity", event("com.webshop/purchase/1-0-0", """
                 {"order_id": "o", "value": 1, "currency": "EUR", "items": [{"product_id": "P0001", "quantity": 0}]}"""));
+        // "format" asserts, not only annotates: an address that is not one fails.
+        bad.put("$.data.email", event("com.webshop/signup/1-0-0", "{\"method\": \"password\", \"email\": \"x\"}"));
         bad.put("$.schema#unknown-schema", event("com.webshop/wishlist/1-0-0", "{}"));
         bad.put("$.schema#unknown-version", event("com.webshop/page_view/2-0-0", "{\"url\": \"/\"}"));
         bad.values().forEach(kafka::send);

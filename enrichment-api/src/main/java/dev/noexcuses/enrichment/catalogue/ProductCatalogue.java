@@ -2,7 +2,7 @@ package dev.noexcuses.enrichment.catalogue;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.BufferedReader;
+import dev.noexcuses.common.csv.CsvRows;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -47,31 +47,26 @@ public final class ProductCatalogue {
 
     static ProductCatalogue read(InputStream in, String source) {
         Map<String, Product> products = new LinkedHashMap<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String header = reader.readLine();
-            if (header == null || !List.of(header.trim().split(",")).equals(HEADER)) {
+        try (CsvRows rows = CsvRows.read(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            List<String> header = rows.next().map(CsvRows.Row::cells).orElse(null);
+            if (header == null || !header.stream().map(String::trim).toList().equals(HEADER)) {
                 throw new IllegalArgumentException("Invalid product catalogue " + source + ": expected header "
                         + String.join(",", HEADER) + " but got " + header);
             }
-            String line;
-            int lineNumber = 1;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] cells = line.split(",", -1);
-                if (cells.length != HEADER.size()) {
-                    throw new IllegalArgumentException("Invalid product catalogue " + source + " line " + lineNumber
-                            + ": expected " + HEADER.size() + " cells but got " + cells.length + ": " + line);
+            for (Optional<CsvRows.Row> next; (next = rows.next()).isPresent(); ) {
+                CsvRows.Row row = next.get();
+                List<String> cells = row.cells();
+                if (cells.size() != HEADER.size()) {
+                    throw new IllegalArgumentException("Invalid product catalogue " + source + " line " + row.line()
+                            + ": expected " + HEADER.size() + " cells but got " + cells.size() + ": " + cells);
                 }
                 try {
-                    Product product = new Product(cells[0].trim(), cells[1].trim(), cells[2].trim(),
-                            new BigDecimal(cells[3].trim()), cells[4].trim());
+                    Product product = new Product(cells.get(0).trim(), cells.get(1).trim(), cells.get(2).trim(),
+                            new BigDecimal(cells.get(3).trim()), cells.get(4).trim());
                     products.put(product.productId(), product);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("Invalid product catalogue " + source + " line " + lineNumber
-                            + ": price is not a number: " + cells[3]);
+                    throw new IllegalArgumentException("Invalid product catalogue " + source + " line " + row.line()
+                            + ": price is not a number: " + cells.get(3));
                 }
             }
         } catch (IOException e) {

@@ -205,10 +205,30 @@ public final class EmbeddedOpenSearch implements InfraComponent {
         return config;
     }
 
-    /** A node left running by a JVM that was killed would hold the ports: it is stopped first. */
-    private static void stopLeftover(Path pidFile) throws IOException, InterruptedException {
+    @Override
+    public synchronized boolean stopLeftover() throws IOException {
+        if (process != null && process.isAlive()) {
+            return false;
+        }
+        // Where start() put the node's files: the configured directory, or the shared one it moved to.
+        List<Path> homes = new ArrayList<>(List.of(configuredHome));
+        if (Files.isDirectory(configuredHome)) {
+            homes.add(SHARED_ROOT.resolve(shortHash(configuredHome.toRealPath().toString())));
+        }
+        boolean stopped = false;
+        for (Path candidate : homes) {
+            stopped |= stopLeftover(candidate.resolve("opensearch.pid"));
+        }
+        return stopped;
+    }
+
+    /**
+     * A node left running by a JVM that was killed would hold the ports: it is stopped first, with the
+     * processes under it (as root the recorded process is the account switch, the node its child).
+     */
+    private static boolean stopLeftover(Path pidFile) throws IOException {
         if (!Files.exists(pidFile)) {
-            return;
+            return false;
         }
         String text = Files.readString(pidFile).trim();
         Files.delete(pidFile);
@@ -216,21 +236,27 @@ public final class EmbeddedOpenSearch implements InfraComponent {
         try {
             leftover = ProcessHandle.of(Long.parseLong(text));
         } catch (NumberFormatException e) {
-            return;
+            return false;
         }
         if (leftover.isEmpty() || !leftover.get().isAlive()) {
-            return;
+            return false;
         }
-        String commandLine = leftover.get().info().commandLine().orElse("");
+        List<ProcessHandle> node = new ArrayList<>(leftover.get().descendants().toList());
+        String commandLine = leftover.get().info().commandLine().orElse("")
+                + node.stream().map(p -> p.info().commandLine().orElse("")).reduce("", String::concat);
         if (!commandLine.contains("opensearch")) {
-            return;
+            return false;
         }
+        node.add(0, leftover.get());
         LOG.warn("Stopping an OpenSearch node left running by an earlier run (pid {})", text);
-        leftover.get().destroy();
-        leftover.get().onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        if (leftover.get().isAlive()) {
-            leftover.get().destroyForcibly();
+        node.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : node) {
+            p.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            if (p.isAlive()) {
+                p.destroyForcibly();
+            }
         }
+        return true;
     }
 
     private void awaitHealthy() throws Exception {

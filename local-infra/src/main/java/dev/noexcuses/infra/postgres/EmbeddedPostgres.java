@@ -112,15 +112,25 @@ public final class EmbeddedPostgres implements InfraComponent {
         LOG.info("Created a PostgreSQL cluster in {}", dataDir);
     }
 
+    @Override
+    public synchronized boolean stopLeftover() throws IOException, InterruptedException {
+        if (server != null || !Files.exists(dir.resolve("data").resolve("postmaster.pid"))) {
+            return false;
+        }
+        binDir = PostgresBinaries.unpack(dir.resolveSibling("postgres-binaries"));
+        account = ServerAccount.forServer(unprivilegedUser);
+        return stopLeftOverServer(dir.resolve("data"));
+    }
+
     /** A server left running by a process that was killed holds the port and the data: stop it. */
-    private void stopLeftOverServer(Path dataDir) throws IOException, InterruptedException {
+    private boolean stopLeftOverServer(Path dataDir) throws IOException, InterruptedException {
         Path pidFile = dataDir.resolve("postmaster.pid");
         if (!Files.exists(pidFile)) {
-            return;
+            return false;
         }
         List<String> lines = Files.readAllLines(pidFile);
         if (lines.isEmpty()) {
-            return;
+            return false;
         }
         long pid = Long.parseLong(lines.get(0).trim());
         boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
@@ -129,6 +139,7 @@ public final class EmbeddedPostgres implements InfraComponent {
             run(account.command(List.of(bin("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", "fast", "-w",
                     "-t", "60")), "pg_ctl stop");
         }
+        return alive;
     }
 
     private void awaitAcceptingConnections(Path log) throws Exception {

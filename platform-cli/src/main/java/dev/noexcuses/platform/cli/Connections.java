@@ -19,11 +19,15 @@ import java.util.Optional;
  * else the embedded servers of the platform running on the same data directory.
  */
 final class Connections {
+    /** How long a command waits for a platform that is still starting on its data directory. */
+    static final java.time.Duration STARTING_PLATFORM_WAIT = java.time.Duration.ofMinutes(10);
+
     private Connections() {}
 
-    static Config resolve(ConfigOptions options) throws IOException {
+    static Config resolve(ConfigOptions options) throws IOException, InterruptedException {
         Config config = options.load();
-        Optional<RuntimeState> state = RuntimeState.read(options.dataDir(config)).filter(RuntimeState::processAlive);
+        Optional<RuntimeState> state = RuntimeState.awaitStarted(options.dataDir(config), System.err,
+                STARTING_PLATFORM_WAIT);
         Map<String, String> fromRunning = new LinkedHashMap<>();
         state.ifPresent(s -> s.serviceConfig().forEach((key, value) -> {
             // What the user configured wins; the running platform fills in the embedded servers.
@@ -72,7 +76,8 @@ final class Connections {
         if (!config.getString("opensearch.url").isBlank()) {
             stores.add(new SearchIndexStore(config));
         }
-        if (!config.getString("postgres.jdbc-url").isBlank() && !config.getString("s3.endpoint").isBlank()) {
+        // The catalog is what makes a lake; a blank s3.endpoint is AWS S3 itself, not "no lake".
+        if (!config.getString("postgres.jdbc-url").isBlank()) {
             stores.add(LakeStores.enrichedEvents(config));
         }
         return stores;

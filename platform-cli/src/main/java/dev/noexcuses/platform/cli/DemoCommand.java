@@ -53,17 +53,17 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println();
             System.out.printf("Running the web-shop simulator: %s events at %s/s, seed %d, %.0f%% invalid, %.0f%% duplicated%n",
                     producer.maxEvents() == 0 ? "unbounded" : String.format("%,d", producer.maxEvents()),
-                    producer.rate == 0 ? "max" : String.valueOf((long) producer.rate), producer.seed,
+                    producer.rate == 0 ? "max" : String.valueOf((long) producer.rate), producer.seed(),
                     producer.invalidShare * 100, producer.duplicateShare * 100);
             java.util.Optional<HistoryRun.Summary> history = java.util.Optional.empty();
             if (historyDays > 0) {
-                HistorySimulator past = new HistorySimulator(producer.seed, producer.source, Math.min(producer.users, 200),
+                HistorySimulator past = new HistorySimulator(producer.seed(), producer.source, Math.min(producer.users, 200),
                         java.time.Duration.ofDays(historyDays), Instant.now());
                 System.out.printf("Sending %d days of past web-shop traffic (%s..%s) for the lakehouse%n", historyDays,
                         past.firstDay(), past.lastDay());
                 try (EventClient client = producer.client(runtime.collectorUrl())) {
                     history = java.util.Optional.of(new HistoryRun(past, client, System.out, producer.duplicateShare,
-                            producer.seed).run());
+                            producer.seed()).run());
                 }
             }
             SimulationRun.Summary summary;

@@ -1,7 +1,9 @@
 package dev.noexcuses.platform.cli;
 
 import com.typesafe.config.Config;
+import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.platform.runtime.RuntimeState;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -22,6 +24,11 @@ final class DownCommand implements Callable<Integer> {
         if (state.isEmpty() || !state.get().processAlive()) {
             System.out.println("The platform is not running (no live process for " + dataDir + ").");
             RuntimeState.delete(dataDir);
+            // A platform that was killed (SIGKILL, a crash) leaves its embedded servers running.
+            List<String> stopped = LocalInfra.stopLeftovers(config, dataDir);
+            if (!stopped.isEmpty()) {
+                System.out.println("Stopped embedded servers a killed platform left running: " + stopped);
+            }
             return 0;
         }
         ProcessHandle process = ProcessHandle.of(state.get().pid()).orElseThrow();

@@ -33,14 +33,15 @@ final class LakeCommand implements Runnable {
     }
 
     /** The configured catalog, else the running platform's embedded PostgreSQL and S3. */
-    static LakeCatalog open(ConfigOptions options) throws IOException {
+    static LakeCatalog open(ConfigOptions options) throws IOException, InterruptedException {
         return LakeCatalog.open(LakeSettings.from(lakeConfig(options)));
     }
 
     /** The configuration with postgres.* and s3.* filled in from the running platform where not configured. */
-    static Config lakeConfig(ConfigOptions options) throws IOException {
+    static Config lakeConfig(ConfigOptions options) throws IOException, InterruptedException {
         Config config = options.load();
-        Optional<RuntimeState> state = RuntimeState.read(options.dataDir(config)).filter(RuntimeState::processAlive);
+        Optional<RuntimeState> state = RuntimeState.awaitStarted(options.dataDir(config), System.err,
+                Connections.STARTING_PLATFORM_WAIT);
         Map<String, String> fromRunning = new LinkedHashMap<>();
         state.ifPresent(s -> s.serviceConfig().forEach((key, value) -> {
             if ((key.startsWith("postgres.") || key.startsWith("s3."))

@@ -48,7 +48,8 @@ final class ProduceCommand implements Callable<Integer> {
             if (history != null) {
                 return sendHistory(client, dataDir, started);
             }
-            System.out.println("Simulating the web shop into " + url);
+            System.out.printf("Simulating the web shop into %s with seed %d (--seed %d sends the same events again)%n",
+                    url, producer.seed(), producer.seed());
             SimulationRun.Summary s = new SimulationRun(producer.simulator(), client, System.out)
                     .run(producer.maxEvents(), producer.maxDuration(), producer.rate);
             System.out.printf("Sent %,d events in %.1f s: accepted %,d, rejected %,d, not delivered %,d%n",
@@ -60,11 +61,11 @@ final class ProduceCommand implements Callable<Integer> {
 
     private int sendHistory(EventClient client, java.nio.file.Path dataDir, java.time.Instant started) throws Exception {
         java.time.Duration span = com.typesafe.config.ConfigFactory.parseString("d = " + history).getDuration("d");
-        HistorySimulator simulator = new HistorySimulator(producer.seed, producer.source, producer.users, span,
+        HistorySimulator simulator = new HistorySimulator(producer.seed(), producer.source, producer.users, span,
                 java.time.Instant.now());
         System.out.printf("Sending %d days of web-shop history (%s..%s, %,d users, seed %d) into %s%n", span.toDays(),
-                simulator.firstDay(), simulator.lastDay(), producer.users, producer.seed, url);
-        HistoryRun.Summary s = new HistoryRun(simulator, client, System.out, producer.duplicateShare, producer.seed).run();
+                simulator.firstDay(), simulator.lastDay(), producer.users, producer.seed(), url);
+        HistoryRun.Summary s = new HistoryRun(simulator, client, System.out, producer.duplicateShare, producer.seed()).run();
         System.out.printf("Sent %,d events (%,d days) in %.1f s: accepted %,d, rejected %,d, not delivered %,d%n", s.sent(),
                 s.eventsPerDay().size(), s.elapsed().toMillis() / 1000.0, s.accepted(), s.rejected(), s.failed());
         new RunLog("produce-history", started, java.time.Instant.now(), s.acceptedIds(), s.rejected()).write(dataDir);

@@ -3,6 +3,7 @@ package dev.noexcuses.platform.cli;
 import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
 import java.net.URI;
+import java.security.SecureRandom;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -19,9 +20,9 @@ final class ProducerOptions {
             defaultValue = "500")
     double rate;
 
-    @Option(names = "--seed", description = "Simulator seed: the same seed sends the same events (default: ${DEFAULT-VALUE}).",
-            defaultValue = "42")
-    long seed;
+    @Option(names = "--seed", description = "Simulator seed: the same seed sends the same events again, event ids "
+            + "included (default: a fresh seed each run, printed).")
+    Long seed;
 
     @Option(names = "--users", description = "Distinct simulated users (default: ${DEFAULT-VALUE}).", defaultValue = "500")
     int users;
@@ -65,8 +66,19 @@ final class ProducerOptions {
         return duration != null ? 0 : 3000;
     }
 
+    /**
+     * The {@code --seed} given, else one drawn for this run: a fixed default would send the same event ids
+     * every run, and the enricher would remove a second run's events as duplicates of the first's.
+     */
+    long seed() {
+        if (seed == null) {
+            seed = new SecureRandom().nextLong() & Long.MAX_VALUE;
+        }
+        return seed;
+    }
+
     WebShopSimulator simulator() {
-        return new WebShopSimulator(seed, source, users, invalidShare, duplicateShare);
+        return new WebShopSimulator(seed(), source, users, invalidShare, duplicateShare);
     }
 
     EventClient client(String collectorUrl) {

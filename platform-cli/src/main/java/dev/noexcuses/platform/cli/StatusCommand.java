@@ -34,6 +34,8 @@ final class StatusCommand implements Callable<Integer> {
         out.put("data_dir", dataDir.toString());
         ArrayNode components = out.putArray("components");
         boolean allHealthy = running;
+        boolean starting = running && state.get().isStarting();
+        out.put("starting", starting);
         if (running) {
             out.put("pid", state.get().pid());
             out.put("started_at", state.get().startedAt().toString());
@@ -47,26 +49,46 @@ final class StatusCommand implements Callable<Integer> {
                 ObjectNode node = components.addObject();
                 node.put("name", c.name());
                 node.put("kind", c.kind());
+                node.put("state", switch (health) {
+                    case "up" -> "ready";
+                    case "STARTING" -> "starting";
+                    case "MISSING" -> "missing";
+                    default -> "down";
+                });
                 node.put("embedded", c.embedded());
                 node.put("healthy", healthy);
                 node.put("health", health);
                 node.set("endpoints", Json.mapper().valueToTree(c.endpoints()));
             }
+            for (String name : state.get().starting()) {
+                ObjectNode node = components.addObject();
+                node.put("name", name);
+                node.put("state", "starting");
+                node.put("healthy", false);
+            }
         }
+        // Healthy means ready to take work end to end: a platform still starting is not, yet.
+        allHealthy &= !starting;
         out.put("healthy", allHealthy);
         if (json) {
             System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
         } else if (!running) {
             System.out.println("The platform is not running (data directory " + dataDir + "). Start it: ./platform up");
         } else {
-            System.out.printf("Platform running (pid %d, since %s), data in %s%n", state.get().pid(),
-                    state.get().startedAt(), dataDir);
-            System.out.printf("%-16s %-15s %-9s %s%n", "COMPONENT", "KIND", "HEALTH", "ENDPOINTS");
+            System.out.printf("Platform %s (pid %d, since %s), data in %s%n",
+                    starting ? state.get().startingMessage() : "running", state.get().pid(), state.get().startedAt(),
+                    dataDir);
+            System.out.printf("%-16s %-15s %-9s %s%n", "COMPONENT", "KIND", "STATE", "ENDPOINTS");
             components.forEach(c -> System.out.printf("%-16s %-15s %-9s %s%n", c.get("name").asText(),
-                    c.get("kind").asText() + (c.get("embedded").asBoolean() ? "" : " (ext)"),
-                    c.get("health").asText(), c.get("endpoints")));
+                    c.has("kind") ? c.get("kind").asText() + (c.get("embedded").asBoolean() ? "" : " (ext)") : "",
+                    switch (c.get("state").asText()) {
+                        case "down", "missing" -> c.get("state").asText().toUpperCase(java.util.Locale.ROOT);
+                        default -> c.get("state").asText();
+                    },
+                    c.has("endpoints") ? c.get("endpoints") : ""));
         }
-        return running ? (allHealthy ? 0 : 1) : 3;
+        // 0 ready, 1 something down, 2 still starting, 3 not running: a script waits for 0.
+        return running ? (starting ? 2 : allHealthy ? 0 : 1) : 3;
     }
 
     private static boolean healthy(RuntimeState.Component c) {

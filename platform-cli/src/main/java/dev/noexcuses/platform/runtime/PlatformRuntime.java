@@ -31,6 +31,8 @@ public final class PlatformRuntime implements AutoCloseable {
     private final Path dataDir;
     private final List<RunningService> services = new ArrayList<>();
     private volatile boolean closed;
+    /** Services not started yet; background components (Trino) are listed as starting, not pending. */
+    private List<String> pending = List.of();
 
     private PlatformRuntime(LocalInfra infra, Config serviceConfig, Path dataDir) {
         this.infra = infra;
@@ -43,7 +45,17 @@ public final class PlatformRuntime implements AutoCloseable {
         requireNonNull(config, "config is null");
         progress.println("Starting infrastructure (data in " + dataDir.toAbsolutePath().normalize() + ")");
         LocalInfra infra = LocalInfra.forPlatform(config, dataDir);
-        infra.start();
+        List<String> services = ServiceFactory.ALL.stream().map(ServiceFactory::name).toList();
+        // Commands run meanwhile (status, lake, verify) find a platform that is starting, not none.
+        List<String> pending = new ArrayList<>(infra.enabledComponents());
+        pending.addAll(services);
+        writeState(infra.dataDir(), List.of(), Map.of(), pending);
+        try {
+            infra.start();
+        } catch (RuntimeException e) {
+            RuntimeState.delete(infra.dataDir());
+            throw e;
+        }
         for (InfraComponent c : infra.components()) {
             progress.printf("  %-16s %s %s%n", c.name(), c.embedded() ? "embedded" : "external",
                     c.connectionDetails());
@@ -51,17 +63,20 @@ public final class PlatformRuntime implements AutoCloseable {
         PlatformRuntime runtime = new PlatformRuntime(infra, withShippedFiles(infra.serviceConfig(config)),
                 infra.dataDir());
         try {
+            runtime.writeState(services);
             runtime.startInBackground(progress);
             fetchGeoDatabase(runtime.serviceConfig, progress);
             progress.println("Starting services");
-            for (ServiceFactory factory : ServiceFactory.ALL) {
+            for (int i = 0; i < ServiceFactory.ALL.size(); i++) {
+                ServiceFactory factory = ServiceFactory.ALL.get(i);
                 runtime.startService(factory.name(), factory.starter(), progress);
+                runtime.writeState(services.subList(i + 1, services.size()));
             }
             if (runtime.serviceConfig.getBoolean("console.enabled")) {
                 List<RunningService> started = runtime.services();
                 runtime.startService("console", c -> new ConsoleService(c, started), progress);
             }
-            runtime.writeState();
+            runtime.writeState(List.of());
         } catch (RuntimeException e) {
             runtime.close();
             throw e;
@@ -144,6 +159,12 @@ public final class PlatformRuntime implements AutoCloseable {
                 service.endpoints());
     }
 
+    /** Records the services still to start ({@code pending}) with what runs now. */
+    private synchronized void writeState(List<String> pending) {
+        this.pending = List.copyOf(pending);
+        writeState();
+    }
+
     private synchronized void writeState() {
         if (closed) {
             return;
@@ -161,8 +182,15 @@ public final class PlatformRuntime implements AutoCloseable {
         for (RunningService s : services) {
             components.add(new RuntimeState.Component(s.name(), "service", true, s.healthUrl(), s.endpoints()));
         }
+        writeState(dataDir, components, infra.serviceOverrides(), pending);
+    }
+
+    private static void writeState(Path dataDir, List<RuntimeState.Component> components,
+                                   Map<String, String> serviceConfig, List<String> pending) {
         try {
-            new RuntimeState(ProcessHandle.current().pid(), Instant.now(), components, infra.serviceOverrides())
+            new RuntimeState(ProcessHandle.current().pid(),
+                    ProcessHandle.current().info().startInstant().orElse(Instant.now()), components, serviceConfig,
+                    pending)
                     .write(dataDir);
         } catch (IOException e) {
             LOG.warn("Cannot write {}: {}", RuntimeState.FILE, e.toString());

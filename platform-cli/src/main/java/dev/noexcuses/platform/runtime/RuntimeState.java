@@ -17,15 +17,60 @@ import java.util.Optional;
  * {@code run COMPONENT} in another process can find them.
  */
 public record RuntimeState(long pid, Instant startedAt, List<Component> components,
-                           Map<String, String> serviceConfig) {
+                           Map<String, String> serviceConfig, List<String> starting) {
     public static final String FILE = "platform.json";
 
     public record Component(String name, String kind, boolean embedded, String healthUrl,
                             Map<String, String> endpoints) {}
 
+    /**
+     * @param components the components started so far, ready
+     * @param starting the components still starting, in start order (written while {@code up} starts,
+     *     so other commands can say so instead of finding nothing)
+     */
     public RuntimeState {
         components = List.copyOf(components);
         serviceConfig = serviceConfig == null ? Map.of() : Map.copyOf(serviceConfig);
+        starting = starting == null ? List.of() : List.copyOf(starting);
+    }
+
+    /** Whether some components are still starting. */
+    public boolean isStarting() {
+        return !starting.isEmpty();
+    }
+
+    /** "still starting, 3 of 9 components ready (enricher next)" */
+    public String startingMessage() {
+        int total = components.size() + starting.size();
+        return "still starting, " + components.size() + " of " + total + " components ready ("
+                + starting.get(0) + " next)";
+    }
+
+    /**
+     * The platform running on {@code dataDir}, once it has finished starting: while it starts, says so
+     * on {@code progress} and waits, up to {@code timeout}. Empty when no platform runs there.
+     */
+    public static Optional<RuntimeState> awaitStarted(Path dataDir, java.io.PrintStream progress,
+                                                      java.time.Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String said = null;
+        while (true) {
+            Optional<RuntimeState> state = read(dataDir).filter(RuntimeState::processAlive);
+            if (state.isEmpty() || !state.get().isStarting()) {
+                return state;
+            }
+            String message = state.get().startingMessage();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("The platform on " + dataDir + " is " + message + " after "
+                        + timeout.toSeconds() + " s; see ./platform status");
+            }
+            if (!message.equals(said)) {
+                progress.println("The platform on " + dataDir + " is " + message + "; waiting...");
+                said = message;
+            }
+            Thread.sleep(500);
+        }
     }
 
     public void write(Path dataDir) throws IOException {

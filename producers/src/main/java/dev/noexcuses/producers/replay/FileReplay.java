@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noexcuses.common.csv.CsvRows;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.producers.sdk.Delivery;
 import dev.noexcuses.producers.sdk.EventClient;
@@ -55,35 +56,16 @@ public final class FileReplay {
         long bytesRead = 0;
         long nextReport = System.nanoTime() + 1_000_000_000L;
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            List<String> header = null;
-            for (String line; (line = reader.readLine()) != null; ) {
-                lines++;
-                bytesRead += line.length() + 1;
-                if (line.isBlank()) {
-                    continue;
-                }
-                ObjectNode event;
-                try {
-                    if (csv) {
-                        List<String> fields = Csv.parseLine(line);
-                        if (header == null) {
-                            header = fields;
-                            continue;
-                        }
-                        event = Csv.toEvent(header, fields);
-                    } else {
-                        JsonNode node = Json.mapper().readTree(line);
-                        if (!(node instanceof ObjectNode object)) {
-                            throw new IllegalArgumentException("not a JSON object");
-                        }
-                        event = object;
-                    }
-                } catch (IOException | RuntimeException e) {
-                    unreadable.add("line " + lines + ": " + firstLine(e.getMessage()));
+            EventSource events = csv ? new CsvEvents(reader) : new JsonLines(reader);
+            for (Entry entry; (entry = events.next()) != null; ) {
+                lines = entry.line();
+                bytesRead = entry.bytesRead();
+                if (entry.error() != null) {
+                    unreadable.add("line " + entry.line() + ": " + firstLine(entry.error()));
                     continue;
                 }
                 sent++;
-                outstanding.add(client.send(event).whenComplete((d, t) -> {
+                outstanding.add(client.send(entry.event()).whenComplete((d, t) -> {
                     if (d == null || d.outcome() == Delivery.Outcome.FAILED) {
                         failed.incrementAndGet();
                     } else if (d.outcome() == Delivery.Outcome.ACCEPTED) {
@@ -105,11 +87,106 @@ public final class FileReplay {
                             accepted.get(), rejected.get());
                 }
             }
+            lines = Math.max(lines, events.lines());
         }
         client.flush();
         CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new)).join();
         return new Summary(lines, sent, accepted.get(), rejected.get(), failed.get(), List.copyOf(unreadable),
                 java.util.Set.copyOf(acceptedIds));
+    }
+
+    /** An event read from the file, or why the record at {@code line} could not be read. */
+    private record Entry(long line, long bytesRead, ObjectNode event, String error) {}
+
+    private interface EventSource {
+        /** The next record, or null at the end. */
+        Entry next() throws IOException;
+
+        /** Lines read so far. */
+        long lines();
+    }
+
+    /** JSON Lines: one event object per line. */
+    private static final class JsonLines implements EventSource {
+        private final BufferedReader reader;
+        private long line;
+        private long bytes;
+
+        JsonLines(BufferedReader reader) {
+            this.reader = reader;
+        }
+
+        @Override
+        public Entry next() throws IOException {
+            for (String text; (text = reader.readLine()) != null; ) {
+                line++;
+                bytes += text.length() + 1;
+                if (text.isBlank()) {
+                    continue;
+                }
+                try {
+                    JsonNode node = Json.mapper().readTree(text);
+                    if (!(node instanceof ObjectNode object)) {
+                        return new Entry(line, bytes, null, "not a JSON object");
+                    }
+                    return new Entry(line, bytes, object, null);
+                } catch (IOException | RuntimeException e) {
+                    return new Entry(line, bytes, null, e.getMessage());
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public long lines() {
+            return line;
+        }
+    }
+
+    /** CSV with a header row naming the envelope's fields; a quoted field may span lines. */
+    private static final class CsvEvents implements EventSource {
+        private final CsvRows rows;
+        private List<String> header;
+        private long line;
+        private boolean broken;
+
+        CsvEvents(BufferedReader reader) {
+            this.rows = CsvRows.read(reader);
+        }
+
+        @Override
+        public Entry next() {
+            while (!broken) {
+                CsvRows.Row row;
+                try {
+                    java.util.Optional<CsvRows.Row> next = rows.next();
+                    if (next.isEmpty()) {
+                        return null;
+                    }
+                    row = next.get();
+                } catch (IllegalArgumentException e) {
+                    // Malformed CSV (an unterminated quote) ends the file: nothing after it can be trusted.
+                    broken = true;
+                    return new Entry(line + 1, 0, null, e.getMessage());
+                }
+                line = row.line();
+                if (header == null) {
+                    header = row.cells();
+                    continue;
+                }
+                try {
+                    return new Entry(row.line(), rows.charsRead(), Csv.toEvent(header, row.cells()), null);
+                } catch (RuntimeException e) {
+                    return new Entry(row.line(), rows.charsRead(), null, e.getMessage());
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public long lines() {
+            return line;
+        }
     }
 
     private static String firstLine(String message) {

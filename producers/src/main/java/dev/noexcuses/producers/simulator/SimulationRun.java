@@ -27,6 +27,8 @@ public final class SimulationRun {
     private final WebShopSimulator simulator;
     private final EventClient client;
     private final PrintStream progress;
+    private final AtomicLong answered = new AtomicLong();
+    private volatile boolean stopRequested;
 
     public SimulationRun(WebShopSimulator simulator, EventClient client, PrintStream progress) {
         this.simulator = requireNonNull(simulator, "simulator is null");
@@ -54,7 +56,7 @@ public final class SimulationRun {
         List<CompletableFuture<Delivery>> outstanding = new ArrayList<>();
         long generated = 0;
         long nextReport = start + 1_000_000_000L;
-        while ((maxEvents <= 0 || generated < maxEvents) && System.nanoTime() < end) {
+        while ((maxEvents <= 0 || generated < maxEvents) && System.nanoTime() < end && !stopRequested) {
             if (ratePerSecond > 0) {
                 long due = start + (long) (generated * 1e9 / ratePerSecond);
                 long wait = due - System.nanoTime();
@@ -69,6 +71,9 @@ public final class SimulationRun {
                 if (d == null) {
                     failed.incrementAndGet();
                     return;
+                }
+                if (d.outcome() != Delivery.Outcome.FAILED) {
+                    answered.incrementAndGet();
                 }
                 switch (d.outcome()) {
                     case ACCEPTED -> { accepted.incrementAndGet(); if (d.eventId() != null) acceptedIds.add(d.eventId()); }
@@ -90,6 +95,16 @@ public final class SimulationRun {
         CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new)).join();
         return new Summary(generated, byKind, accepted.get(), rejected.get(), failed.get(), Set.copyOf(acceptedIds),
                 Set.copyOf(rejectedIds), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Ends a run under way after the current event; {@link #run} then waits for the answers and returns. */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** Events the collector has answered (accepted or rejected) so far: the progress of a run under way. */
+    public long answered() {
+        return answered.get();
     }
 
     private static void sleepNanos(long nanos) {

@@ -15,7 +15,9 @@ import org.apache.kafka.common.TopicPartition;
  * (as Iceberg's Kafka Connect sink does): one summary key per consumer group,
  * {@code noexcuses.kafka-offsets.<group>}, whose JSON value maps topic to partition to the next
  * offset to read. Every commit stores the whole map of its group, so the newest snapshot that has
- * the key knows every partition; snapshots of other writers (compaction) are walked past.
+ * the key knows every partition. The platform's other commits (compaction) carry every group's map
+ * forward ({@link #carriedForward}), so expiring old snapshots never loses the offsets; snapshots of
+ * other writers are walked past.
  */
 public final class SnapshotOffsets {
     public static final String KEY_PREFIX = "noexcuses.kafka-offsets.";
@@ -41,6 +43,25 @@ public final class SnapshotOffsets {
             snapshot = snapshot.parentId() == null ? null : table.snapshot(snapshot.parentId());
         }
         return Map.of();
+    }
+
+    /**
+     * Every group's latest offsets as of the table's current state, as summary entries ready to be set
+     * on a snapshot: what a commit that is not the loader's (compaction) carries forward, so the offsets
+     * stay in the newest snapshot and survive the expiry of the older ones.
+     */
+    public static Map<String, String> carriedForward(Table table) {
+        Map<String, String> entries = new TreeMap<>();
+        Snapshot snapshot = table.currentSnapshot();
+        while (snapshot != null) {
+            snapshot.summary().forEach((k, v) -> {
+                if (k.startsWith(KEY_PREFIX)) {
+                    entries.putIfAbsent(k, v);
+                }
+            });
+            snapshot = snapshot.parentId() == null ? null : table.snapshot(snapshot.parentId());
+        }
+        return entries;
     }
 
     /** Every group's offsets as stored in {@code snapshot}'s summary. */

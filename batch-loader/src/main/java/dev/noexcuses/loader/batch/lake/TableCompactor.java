@@ -2,6 +2,7 @@ package dev.noexcuses.loader.batch.lake;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.noexcuses.loader.batch.commit.SnapshotOffsets;
 import dev.noexcuses.loader.batch.write.PartitionedFileWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -124,6 +125,11 @@ public final class TableCompactor {
                 removed.forEach(rewrite::deleteFile);
                 added.forEach(rewrite::addFile);
                 rewrite.set("noexcuses.compaction", "small-files");
+                // The loaders' offsets move into this snapshot too: once older snapshots are expired a
+                // loader still finds where to resume. The tables retry no commit inside Iceberg
+                // (commit.retry.num-retries = 0), so a loader commit in between fails this attempt and
+                // the next one carries the newer offsets.
+                SnapshotOffsets.carriedForward(table).forEach(rewrite::set);
                 rewrite.commit();
                 return table.currentSnapshot();
             } catch (CommitFailedException e) {

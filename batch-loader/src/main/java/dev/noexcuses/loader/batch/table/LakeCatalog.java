@@ -9,6 +9,7 @@ import org.apache.iceberg.aws.s3.S3FileIO;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.jdbc.JdbcClientPool;
+import org.apache.iceberg.util.ThreadPools;
 
 /**
  * The platform's Iceberg catalog: a JDBC catalog in PostgreSQL with the warehouse in S3, files
@@ -44,7 +45,19 @@ public final class LakeCatalog implements AutoCloseable {
                 // Creates the catalog tables only where the platform's migrations have not.
                 true);
         catalog.initialize(settings.catalogName(), props);
+        createIcebergThreadPools();
         return new LakeCatalog(catalog, settings);
+    }
+
+    /**
+     * Iceberg creates its shared thread pools on first use, and each registers a JVM shutdown hook. Once
+     * the JVM is shutting down that registration is refused ("Shutdown in progress"), so a process whose
+     * first commit is its last one, made by the shutdown hook of a clean stop, could not commit at all.
+     * Created now, while hooks can still be added.
+     */
+    private static void createIcebergThreadPools() {
+        ThreadPools.getWorkerPool();
+        ThreadPools.getDeleteWorkerPool();
     }
 
     public Catalog catalog() {

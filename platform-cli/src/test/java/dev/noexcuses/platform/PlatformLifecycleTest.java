@@ -1,0 +1,151 @@
+package dev.noexcuses.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.common.json.Json;
+import dev.noexcuses.infra.LocalInfra;
+import dev.noexcuses.loader.batch.lake.LakeInspector;
+import dev.noexcuses.loader.batch.table.LakeCatalog;
+import dev.noexcuses.loader.batch.table.LakeSettings;
+import dev.noexcuses.producers.sdk.EventClient;
+import dev.noexcuses.producers.simulator.SimulationRun;
+import dev.noexcuses.producers.simulator.WebShopSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./platform up} as its own process: commands run while it starts, a clean stop (SIGTERM), a kill. */
+class PlatformLifecycleTest {
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aCleanStopCommitsWhatTheBatchLoaderBufferedEvenWhenItIsTheLoadersFirstCommit() throws Exception {
+        SimulationRun.Summary sent;
+        Map<String, String> settings;
+        // Rows are committed only by the stop: far from the buffer's size and age limits.
+        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of("batch-loader.flush.max-age", "1h"))) {
+            settings = new HashMap<>(platform.settings());
+            platform.up();
+            try (EventClient client = EventClient.builder(URI.create(platform.collectorUrl()))
+                    .writeKey("local-dev-key").build()) {
+                sent = new SimulationRun(new WebShopSimulator(5, "web-shop", 20, 0, 0), client, null).run(200, null, 0);
+            }
+            assertThat(sent.accepted()).isEqualTo(200);
+            String metrics = "http://127.0.0.1:" + platform.setting("batch-loader.admin.port") + "/metrics";
+            Awaitility.await("200 rows buffered by the batch loader").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> sum(metrics, "batch_loader_buffered_rows") == 200);
+            assertThat(sum(metrics, "batch_loader_commits_total")).as("commits before the stop").isZero();
+
+            // ./platform down: SIGTERM to the platform, and wait for its clean stop.
+            PlatformProcess.Result down = platform.run("down");
+            assertThat(down.exitCode()).as(down.output()).isZero();
+            assertThat(down.output()).contains("Stopping the platform (pid " + platform.pid() + ")", "Stopped.");
+            assertThat(Files.readString(platform.output())).contains("Stopped.");
+        }
+
+        // The lake as the platform left it: its PostgreSQL and S3 on the same data directory, nothing else running.
+        settings.put("platform.data-dir", dataDir.toString());
+        Config config = PlatformConfig.defaults(settings);
+        try (LocalInfra infra = LocalInfra.forPlatform(config, dataDir).start("postgres", "s3");
+             LakeCatalog lake = LakeCatalog.open(LakeSettings.from(infra.serviceConfig(config)))) {
+            assertThat(new LakeInspector(lake.catalog()).stats("raw.enriched_events").rows()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void whileUpIsStartingStatusShowsEachComponentStartingAndOtherCommandsWaitForIt() throws Exception {
+        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of())) {
+            platform.start();
+            JsonNode starting = Awaitility.await("status says starting").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> status(platform),
+                            s -> s.path("starting").asBoolean());
+            assertThat(starting.path("running").asBoolean()).isTrue();
+            assertThat(starting.path("healthy").asBoolean()).isFalse();
+            assertThat(starting.get("components")).anySatisfy(c -> {
+                assertThat(c.get("name").asText()).isEqualTo("batch-loader");
+                assertThat(c.get("state").asText()).isEqualTo("starting");
+            });
+
+            // Run at once, lake stats finds a platform that is starting: it says so, waits, and answers.
+            PlatformProcess.Result stats = platform.run("lake", "stats", "raw.enriched_events");
+            assertThat(stats.exitCode()).as(stats.output()).isZero();
+            assertThat(stats.output()).containsPattern("still starting, \\d+ of \\d+ components ready")
+                    .contains("Table raw.enriched_events");
+
+            platform.awaitUp();
+            PlatformProcess.Result ready = platform.run("status");
+            assertThat(ready.exitCode()).as(ready.output()).isZero();
+            assertThat(ready.output()).doesNotContain("starting");
+        }
+    }
+
+    @Test
+    void embeddedServersAKilledPlatformLeftRunningAreStoppedByTheNextStartAndByDown() throws Exception {
+        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of())) {
+            platform.up();
+            List<ProcessHandle> servers = embeddedServers();
+            assertThat(servers).as("PostgreSQL and OpenSearch run as processes of their own").hasSizeGreaterThan(1);
+
+            platform.kill();
+            assertThat(servers).as("left running by the SIGKILL").allMatch(ProcessHandle::isAlive);
+            // The next start on the data directory stops them and starts its own.
+            platform.up();
+            assertThat(servers).allSatisfy(p -> assertThat(p.onExit()).succeedsWithin(Duration.ofMinutes(1)));
+            List<ProcessHandle> second = embeddedServers();
+
+            platform.kill();
+            assertThat(second).allMatch(ProcessHandle::isAlive);
+            PlatformProcess.Result down = platform.run("down");
+            assertThat(down.exitCode()).as(down.output()).isZero();
+            assertThat(down.output()).contains("Stopped embedded servers a killed platform left running")
+                    .contains("postgres", "opensearch");
+            assertThat(second).allSatisfy(p -> assertThat(p.isAlive()).as(p.info().toString()).isFalse());
+        }
+    }
+
+    /** The embedded PostgreSQL and OpenSearch servers' processes, from the pid files in the data directory. */
+    private List<ProcessHandle> embeddedServers() throws Exception {
+        List<ProcessHandle> servers = new ArrayList<>();
+        String postmaster = Files.readAllLines(dataDir.resolve("postgres/data/postmaster.pid")).get(0).trim();
+        ProcessHandle.of(Long.parseLong(postmaster)).ifPresent(servers::add);
+        ProcessHandle.of(Long.parseLong(Files.readString(dataDir.resolve("opensearch/opensearch.pid")).trim()))
+                .ifPresent(node -> {
+                    servers.add(node);
+                    node.descendants().forEach(servers::add);
+                });
+        return servers;
+    }
+
+    private static JsonNode status(PlatformProcess platform) throws Exception {
+        return Json.mapper().readTree(platform.run("status", "--json").output());
+    }
+
+    /** The sum of a Prometheus metric's samples, over its tags. */
+    private static double sum(String url, String metric) throws Exception {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^" + metric + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+        }
+        return sum;
+    }
+}
