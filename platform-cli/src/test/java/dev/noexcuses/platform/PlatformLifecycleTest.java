@@ -10,6 +10,7 @@ import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.loader.batch.lake.LakeInspector;
 import dev.noexcuses.loader.batch.table.LakeCatalog;
 import dev.noexcuses.loader.batch.table.LakeSettings;
+import dev.noexcuses.platform.runtime.RuntimeState;
 import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
@@ -24,6 +25,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -73,20 +76,32 @@ class PlatformLifecycleTest {
     void whileUpIsStartingStatusShowsEachComponentStartingAndOtherCommandsWaitForIt() throws Exception {
         try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of())) {
             platform.start();
-            JsonNode starting = Awaitility.await("status says starting").atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofMillis(200)).until(() -> status(platform),
-                            s -> s.path("starting").asBoolean());
+            // Caught early, while the infrastructure starts: long before the services are up.
+            Awaitility.await("up writes that it is starting").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> RuntimeState.read(dataDir)
+                            .filter(s -> s.starting().contains("opensearch")).isPresent());
+            CompletableFuture<PlatformProcess.Result> stats = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return platform.run("lake", "stats", "raw.enriched_events");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            PlatformProcess.Result statusRun = platform.run("status", "--json");
+            assertThat(statusRun.exitCode()).as(statusRun.output()).isEqualTo(2);
+            JsonNode starting = Json.mapper().readTree(statusRun.output());
             assertThat(starting.path("running").asBoolean()).isTrue();
+            assertThat(starting.path("starting").asBoolean()).isTrue();
             assertThat(starting.path("healthy").asBoolean()).isFalse();
             assertThat(starting.get("components")).anySatisfy(c -> {
                 assertThat(c.get("name").asText()).isEqualTo("batch-loader");
                 assertThat(c.get("state").asText()).isEqualTo("starting");
             });
 
-            // Run at once, lake stats finds a platform that is starting: it says so, waits, and answers.
-            PlatformProcess.Result stats = platform.run("lake", "stats", "raw.enriched_events");
-            assertThat(stats.exitCode()).as(stats.output()).isZero();
-            assertThat(stats.output()).containsPattern("still starting, \\d+ of \\d+ components ready")
+            // lake stats, run while up starts, says so, waits, and answers.
+            PlatformProcess.Result answered = stats.get(5, TimeUnit.MINUTES);
+            assertThat(answered.exitCode()).as(answered.output()).isZero();
+            assertThat(answered.output()).containsPattern("still starting, \\d+ of \\d+ components ready")
                     .contains("Table raw.enriched_events");
 
             platform.awaitUp();
@@ -131,10 +146,6 @@ class PlatformLifecycleTest {
                     node.descendants().forEach(servers::add);
                 });
         return servers;
-    }
-
-    private static JsonNode status(PlatformProcess platform) throws Exception {
-        return Json.mapper().readTree(platform.run("status", "--json").output());
     }
 
     /** The sum of a Prometheus metric's samples, over its tags. */

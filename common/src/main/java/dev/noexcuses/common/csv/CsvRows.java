@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
-import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Reader;
@@ -19,9 +18,11 @@ import java.util.Optional;
  * catalogue. Each row comes with the line it starts on, for error messages.
  */
 public final class CsvRows implements Closeable {
-    private static final CsvMapper MAPPER = CsvMapper.builder().enable(CsvParser.Feature.SKIP_EMPTY_LINES).build();
+    // Without a schema, WRAP_AS_ARRAY makes each row an array of its cells, whatever their number.
+    private static final CsvMapper MAPPER = CsvMapper.builder().enable(CsvParser.Feature.WRAP_AS_ARRAY)
+            .enable(CsvParser.Feature.SKIP_EMPTY_LINES).build();
 
-    private final MappingIterator<List<String>> rows;
+    private final MappingIterator<String[]> rows;
 
     /** One row: its cells as written (unquoted), and the line of the input it starts on (1 is the first). */
     public record Row(long line, List<String> cells) {
@@ -30,14 +31,14 @@ public final class CsvRows implements Closeable {
         }
     }
 
-    private CsvRows(MappingIterator<List<String>> rows) {
+    private CsvRows(MappingIterator<String[]> rows) {
         this.rows = rows;
     }
 
     public static CsvRows read(Reader reader) {
         requireNonNull(reader, "reader is null");
         try {
-            return new CsvRows(MAPPER.readerForListOf(String.class).with(CsvSchema.emptySchema()).readValues(reader));
+            return new CsvRows(MAPPER.readerFor(String[].class).readValues(reader));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read CSV: " + e.getMessage(), e);
         }
@@ -55,7 +56,7 @@ public final class CsvRows implements Closeable {
                 return Optional.empty();
             }
             line = rows.getCurrentLocation().getLineNr();
-            return Optional.of(new Row(line, rows.nextValue()));
+            return Optional.of(new Row(line, List.of(rows.nextValue())));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("Invalid CSV at line " + line + ": " + firstLine(e.getMessage()), e);
         }

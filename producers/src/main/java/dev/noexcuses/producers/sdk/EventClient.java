@@ -8,6 +8,10 @@ import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.ClientFactoryBuilder;
 import java.net.URI;
 import java.nio.file.Path;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import dev.noexcuses.common.retry.Retries;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -47,9 +50,8 @@ public final class EventClient implements AutoCloseable {
     private final Transport transport;
     private final int batchSize;
     private final Duration linger;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
-    private final Duration deliveryTimeout;
+    /** A batch is sent again while the collector answers "retry" (503, unreachable), until the delivery timeout. */
+    private final RetryPolicy<SendResult> retry;
     private final BlockingQueue<Pending> queue;
     private final List<Thread> senders = new ArrayList<>();
     private final AtomicLong inFlight = new AtomicLong();
@@ -65,9 +67,15 @@ public final class EventClient implements AutoCloseable {
         };
         this.batchSize = b.batchSize;
         this.linger = b.linger;
-        this.initialBackoff = b.initialBackoff;
-        this.maxBackoff = b.maxBackoff;
-        this.deliveryTimeout = b.deliveryTimeout;
+        this.retry = Retries.<SendResult>exponentialBackoff(b.initialBackoff, b.maxBackoff)
+                .handleIf(e -> e instanceof TransportException t && t.retryable())
+                .withMaxRetries(-1)
+                .withMaxDuration(b.deliveryTimeout)
+                .onRetry(e -> {
+                    stats.retries.incrementAndGet();
+                    LOG.debug("Retrying a batch (attempt {}): {}", e.getAttemptCount(), e.getLastException().getMessage());
+                })
+                .build();
         this.queue = new ArrayBlockingQueue<>(b.maxQueuedEvents);
         for (int i = 0; i < b.senders; i++) {
             Thread t = new Thread(this::sendLoop, "event-client-sender-" + i);
@@ -192,33 +200,20 @@ public final class EventClient implements AutoCloseable {
     private void deliver(List<Pending> batch) throws InterruptedException {
         List<ObjectNode> events = batch.stream().map(Pending::event).toList();
         EndUser endUser = batch.get(0).endUser();
-        long deadline = System.nanoTime() + deliveryTimeout.toNanos();
-        int attempt = 0;
-        while (true) {
-            try {
-                SendResult result = transport.send(events, endUser);
-                stats.batches.incrementAndGet();
-                complete(batch, result, null);
-                return;
-            } catch (TransportException e) {
-                if (!e.retryable() || System.nanoTime() > deadline) {
-                    LOG.warn("Giving up on a batch of {} events after {} attempts: {}", batch.size(), attempt + 1,
-                            e.getMessage());
-                    complete(batch, null, e.getMessage());
-                    return;
-                }
-                long sleep = backoff(attempt++);
-                stats.retries.incrementAndGet();
-                LOG.debug("Retrying a batch of {} in {} ms: {}", batch.size(), sleep, e.getMessage());
-                Thread.sleep(Math.min(sleep, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+        try {
+            SendResult result = Failsafe.with(retry).get(() -> transport.send(events, endUser));
+            stats.batches.incrementAndGet();
+            complete(batch, result, null);
+        } catch (FailsafeException e) {
+            if (e.getCause() instanceof InterruptedException interrupted) {
+                throw interrupted;
             }
+            if (!(e.getCause() instanceof TransportException failure)) {
+                throw e;
+            }
+            LOG.warn("Giving up on a batch of {} events: {}", batch.size(), failure.getMessage());
+            complete(batch, null, failure.getMessage());
         }
-    }
-
-    /** Exponential backoff with full jitter, capped. */
-    private long backoff(int attempt) {
-        long cap = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() * (1L << Math.min(attempt, 20)));
-        return cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
     }
 
     private void complete(List<Pending> batch, SendResult result, String failure) {

@@ -2,6 +2,10 @@ package dev.noexcuses.loader.batch.commit;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import dev.noexcuses.common.retry.Retries;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -10,7 +14,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Snapshot;
@@ -29,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * committer reloads the table and checks that, for its partitions, the offsets stored are still
  * those its batch started from; then it stores the whole group's map with its own partitions
  * moved forward. The catalog's compare-and-swap makes a concurrent commit fail this attempt, and
- * the next attempt sees the other instance's offsets (retried here, not by Iceberg, whose retry
- * would reuse a stale summary). If another instance has moved one of our partitions forward, we
+ * the next attempt sees the other instance's offsets (retried here with the platform's retry policy,
+ * not by Iceberg, whose retry would reuse a stale summary). If another instance has moved one of our partitions forward, we
  * are a zombie after a rebalance: the batch is refused ({@link Outcome#FENCED}) and never duplicated.
  */
 public final class IcebergCommitter {
@@ -61,50 +64,60 @@ public final class IcebergCommitter {
     public Result commit(List<DataFile> files, Map<TopicPartition, Long> from, Map<TopicPartition, Long> to,
                          Runnable retryCount) {
         String commitId = UUID.randomUUID().toString();
-        for (int attempt = 0; ; attempt++) {
+        RetryPolicy<Result> policy = Retries.<Result>exponentialBackoff(backoff, backoff.multipliedBy(64))
+                .handle(CommitFailedException.class, CommitStateUnknownException.class)
+                .withMaxRetries(retries)
+                .onRetry(e -> {
+                    retryCount.run();
+                    LOG.debug("Commit to {} conflicted (attempt {}), retrying: {}", table.name(), e.getAttemptCount(),
+                            e.getLastException().getMessage());
+                })
+                .build();
+        try {
+            return Failsafe.with(policy).get(() -> attempt(files, from, to, commitId));
+        } catch (CommitFailedException e) {
+            throw new CommitFailedException(e, "Cannot commit %d file(s) to %s after %d attempts: %s",
+                    files.size(), table.name(), retries + 1, e.getMessage());
+        } catch (FailsafeException e) {
+            if (e.getCause() instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("Interrupted while retrying a commit to " + table.name(), e);
+        }
+    }
+
+    /** One attempt: fenced, committed, or an exception the retry policy decides about. */
+    private Result attempt(List<DataFile> files, Map<TopicPartition, Long> from, Map<TopicPartition, Long> to,
+                           String commitId) {
+        table.refresh();
+        Map<TopicPartition, Long> stored = SnapshotOffsets.latest(table, groupId);
+        for (TopicPartition tp : to.keySet()) {
+            if (!Objects.equals(stored.get(tp), from.get(tp))) {
+                LOG.warn("Not committing {} file(s) to {}: {} is at offset {} in the table, this batch started at {}"
+                        + " (another instance owns the partition now)", files.size(), table.name(), tp,
+                        stored.get(tp), from.get(tp));
+                return new Result(Outcome.FENCED, null, stored);
+            }
+        }
+        Map<TopicPartition, Long> merged = new TreeMap<>(SnapshotOffsets::compare);
+        merged.putAll(stored);
+        merged.putAll(to);
+        AppendFiles append = table.newAppend();
+        files.forEach(append::appendFile);
+        append.set(SnapshotOffsets.key(groupId), SnapshotOffsets.format(merged));
+        append.set(SnapshotOffsets.INSTANCE_KEY, instanceId);
+        append.set(SnapshotOffsets.COMMIT_ID_KEY, commitId);
+        try {
+            append.commit();
+            return new Result(Outcome.COMMITTED, table.currentSnapshot(), merged);
+        } catch (CommitStateUnknownException e) {
+            // The catalog may or may not have taken it: look for our commit id before deciding.
             table.refresh();
-            Map<TopicPartition, Long> stored = SnapshotOffsets.latest(table, groupId);
-            for (TopicPartition tp : to.keySet()) {
-                if (!Objects.equals(stored.get(tp), from.get(tp))) {
-                    LOG.warn("Not committing {} file(s) to {}: {} is at offset {} in the table, this batch started at {}"
-                            + " (another instance owns the partition now)", files.size(), table.name(), tp,
-                            stored.get(tp), from.get(tp));
-                    return new Result(Outcome.FENCED, null, stored);
-                }
+            Snapshot landed = findCommit(commitId);
+            if (landed != null) {
+                return new Result(Outcome.COMMITTED, landed, merged);
             }
-            Map<TopicPartition, Long> merged = new TreeMap<>(SnapshotOffsets::compare);
-            merged.putAll(stored);
-            merged.putAll(to);
-            AppendFiles append = table.newAppend();
-            files.forEach(append::appendFile);
-            append.set(SnapshotOffsets.key(groupId), SnapshotOffsets.format(merged));
-            append.set(SnapshotOffsets.INSTANCE_KEY, instanceId);
-            append.set(SnapshotOffsets.COMMIT_ID_KEY, commitId);
-            try {
-                append.commit();
-                return new Result(Outcome.COMMITTED, table.currentSnapshot(), merged);
-            } catch (CommitFailedException e) {
-                if (attempt >= retries) {
-                    throw new CommitFailedException(e, "Cannot commit %d file(s) to %s after %d attempts: %s",
-                            files.size(), table.name(), attempt + 1, e.getMessage());
-                }
-                retryCount.run();
-                LOG.debug("Commit to {} conflicted (attempt {}), retrying: {}", table.name(), attempt + 1,
-                        e.getMessage());
-                sleep(attempt);
-            } catch (CommitStateUnknownException e) {
-                // The catalog may or may not have taken it: look for our commit id before deciding.
-                table.refresh();
-                Snapshot landed = findCommit(commitId);
-                if (landed != null) {
-                    return new Result(Outcome.COMMITTED, landed, merged);
-                }
-                if (attempt >= retries) {
-                    throw e;
-                }
-                retryCount.run();
-                sleep(attempt);
-            }
+            throw e;
         }
     }
 
@@ -115,16 +128,6 @@ public final class IcebergCommitter {
             }
         }
         return null;
-    }
-
-    private void sleep(int attempt) {
-        long max = backoff.toMillis() * (1L << Math.min(attempt, 6));
-        try {
-            Thread.sleep(ThreadLocalRandom.current().nextLong(max / 2, max + 1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while retrying a commit to " + table.name(), e);
-        }
     }
 
     /** The partitions' offsets as stored in the table now. */

@@ -4,7 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import dev.noexcuses.loader.batch.commit.SnapshotOffsets;
 import dev.noexcuses.loader.batch.write.PartitionedFileWriter;
+import dev.failsafe.Failsafe;
+import dev.failsafe.RetryPolicy;
+import dev.noexcuses.common.retry.Retries;
 import java.io.IOException;
+import java.time.Duration;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -118,8 +122,12 @@ public final class TableCompactor {
     }
 
     private static Snapshot commit(Table table, Set<DataFile> removed, List<DataFile> added, long startSnapshotId) {
-        for (int attempt = 0; ; attempt++) {
-            try {
+        RetryPolicy<Snapshot> policy = Retries.<Snapshot>exponentialBackoff(Duration.ofMillis(50), Duration.ofMillis(1600))
+                .handle(CommitFailedException.class)
+                .withMaxRetries(RETRIES)
+                .build();
+        try {
+            return Failsafe.with(policy).get(() -> {
                 table.refresh();
                 RewriteFiles rewrite = table.newRewrite().validateFromSnapshot(startSnapshotId);
                 removed.forEach(rewrite::deleteFile);
@@ -132,21 +140,10 @@ public final class TableCompactor {
                 SnapshotOffsets.carriedForward(table).forEach(rewrite::set);
                 rewrite.commit();
                 return table.currentSnapshot();
-            } catch (CommitFailedException e) {
-                if (attempt >= RETRIES) {
-                    added.forEach(f -> table.io().deleteFile(f.location()));
-                    throw e;
-                }
-                try {
-                    Thread.sleep(50L << Math.min(attempt, 5));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            } catch (RuntimeException e) {
-                added.forEach(f -> table.io().deleteFile(f.location()));
-                throw e;
-            }
+            });
+        } catch (RuntimeException e) {
+            added.forEach(f -> table.io().deleteFile(f.location()));
+            throw e;
         }
     }
 }
