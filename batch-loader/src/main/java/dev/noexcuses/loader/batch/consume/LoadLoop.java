@@ -8,6 +8,9 @@ import dev.noexcuses.loader.batch.buffer.TableBuffer;
 import dev.noexcuses.loader.batch.commit.IcebergCommitter;
 import dev.noexcuses.loader.batch.commit.OrphanFileCleaner;
 import dev.noexcuses.loader.batch.write.RowDecoder;
+import dev.failsafe.Execution;
+import dev.failsafe.RetryPolicy;
+import dev.noexcuses.common.retry.Retries;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -42,7 +45,9 @@ import org.slf4j.LoggerFactory;
 public final class LoadLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadLoop.class);
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration ERROR_PAUSE = Duration.ofSeconds(2);
+    /** After a failed step the loop waits, longer while failures go on, before reading again. */
+    private static final RetryPolicy<Object> AFTER_ERRORS = Retries.exponentialBackoff(Duration.ofSeconds(2),
+            Duration.ofSeconds(30)).withMaxRetries(-1).build();
 
     private final LoaderSettings settings;
     private final Consumer<String, byte[]> consumer;
@@ -78,12 +83,16 @@ public final class LoadLoop implements Runnable {
         try {
             consumer.subscribe(settings.topics(), new Rebalance());
             scheduleOrphanCheck();
+            Execution<Object> failures = Execution.of(AFTER_ERRORS);
             while (running.get()) {
                 try {
                     ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
                     load(records);
                     flushDueTables();
                     cleanOrphansWhenDue();
+                    if (!healthy) {
+                        failures = Execution.of(AFTER_ERRORS);
+                    }
                     healthy = true;
                 } catch (WakeupException e) {
                     // stop() woke the poll.
@@ -93,10 +102,12 @@ public final class LoadLoop implements Runnable {
                     }
                     metrics.error();
                     healthy = false;
+                    failures.recordException(e);
+                    Duration pause = failures.getDelay();
                     LOG.error("Loading failed; dropping uncommitted work and reading again from the committed "
-                            + "offsets in {} s", ERROR_PAUSE.toSeconds(), e);
+                            + "offsets in {} ms", pause.toMillis(), e);
                     rewindAll();
-                    pause();
+                    pause(pause);
                 }
             }
             if (flushOnStop.get()) {
@@ -342,9 +353,13 @@ public final class LoadLoop implements Runnable {
         nextOrphanCheckNanos = interval.isZero() ? -1 : System.nanoTime() + interval.toNanos();
     }
 
-    private void pause() {
+    /** Waits {@code duration}, or less when the loader is stopped meanwhile. */
+    private void pause(Duration duration) {
+        long until = System.nanoTime() + duration.toNanos();
         try {
-            Thread.sleep(ERROR_PAUSE.toMillis());
+            while (running.get() && System.nanoTime() < until) {
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running.set(false);

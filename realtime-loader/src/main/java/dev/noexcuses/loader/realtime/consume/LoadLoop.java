@@ -8,6 +8,8 @@ import dev.noexcuses.loader.realtime.document.SourceRecord;
 import dev.noexcuses.loader.realtime.index.BulkWriter;
 import dev.noexcuses.loader.realtime.index.IndexTemplates;
 import dev.noexcuses.loader.realtime.metrics.LoaderMetrics;
+import dev.failsafe.Execution;
+import dev.noexcuses.common.retry.Retries;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -129,7 +131,8 @@ public final class LoadLoop implements Runnable {
     }
 
     private void installTemplates() throws BulkWriter.Stopped {
-        Duration backoff = options.initialBackoff();
+        Execution<Object> execution = Execution.of(Retries.exponentialBackoff(options.initialBackoff(),
+                options.maxBackoff()).withMaxRetries(-1).build());
         while (true) {
             try {
                 String cluster = templates.install();
@@ -141,11 +144,11 @@ public final class LoadLoop implements Runnable {
             } catch (Exception e) {
                 waitingForCluster = true;
                 metrics.waitingForCluster(true);
+                execution.recordException(e);
+                Duration backoff = execution.getDelay();
                 LOG.warn("Cannot install the index templates yet ({}); retrying in {} ms", e.getMessage(),
                         backoff.toMillis());
                 sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff()
-                        : backoff.multipliedBy(2);
             }
         }
     }

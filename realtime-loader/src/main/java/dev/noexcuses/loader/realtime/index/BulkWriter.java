@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.noexcuses.loader.realtime.document.IndexDocument;
 import dev.noexcuses.loader.realtime.metrics.LoaderMetrics;
+import dev.failsafe.Execution;
+import dev.failsafe.RetryPolicy;
+import dev.noexcuses.common.retry.Retries;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,29 +48,33 @@ public final class BulkWriter {
 
     private final OpenSearchClient client;
     private final LoaderMetrics metrics;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    /** Documents not taken are sent again, for as long as it takes, with the platform's retry policy. */
+    private final RetryPolicy<List<IndexDocument>> retry;
 
     public BulkWriter(OpenSearchClient client, LoaderMetrics metrics, Duration initialBackoff, Duration maxBackoff) {
         this.client = requireNonNull(client, "client is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
-        this.initialBackoff = requireNonNull(initialBackoff, "initialBackoff is null");
-        this.maxBackoff = requireNonNull(maxBackoff, "maxBackoff is null");
+        this.retry = Retries.<List<IndexDocument>>exponentialBackoff(requireNonNull(initialBackoff, "initialBackoff is null"),
+                        requireNonNull(maxBackoff, "maxBackoff is null"))
+                .handleResultIf(pending -> !pending.isEmpty())
+                .withMaxRetries(-1)
+                .build();
     }
 
     public Outcome write(List<IndexDocument> documents, Pause pause) throws Stopped {
         List<IndexDocument> indexed = new ArrayList<>(documents.size());
         List<Rejection> rejected = new ArrayList<>();
         List<IndexDocument> pending = documents;
-        Duration backoff = initialBackoff;
+        // The policy says how long to wait; the pause waits it out, and gives up when the loader stops.
+        Execution<List<IndexDocument>> execution = Execution.of(retry);
         boolean waited = false;
         while (!pending.isEmpty()) {
             pending = attempt(pending, indexed, rejected);
+            execution.recordResult(pending);
             if (!pending.isEmpty()) {
                 waited = true;
                 metrics.bulkRetried(pending.size());
-                pause.await(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+                pause.await(execution.getDelay());
             }
         }
         return new Outcome(indexed, rejected, waited);
