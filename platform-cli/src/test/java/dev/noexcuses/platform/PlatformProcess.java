@@ -48,6 +48,8 @@ final class PlatformProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms128m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                // The shipped logging (service logs to data/logs, errors only on the console), not the tests'.
+                "-Dlogback.configurationFile=logback.xml",
                 "-cp", System.getProperty("java.class.path"), PlatformCli.class.getName()));
         command.addAll(List.of(args));
         command.addAll(List.of("--data-dir", dataDir.toString()));
@@ -78,7 +80,7 @@ final class PlatformProcess implements AutoCloseable {
     /** Waits until {@code up} says it is up and the last service started answers ready. */
     PlatformProcess awaitUp() {
         Path out = output();
-        Awaitility.await("platform up").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+        Awaitility.await("platform up").atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("./platform up exited with " + process.exitValue() + ": "
@@ -92,14 +94,22 @@ final class PlatformProcess implements AutoCloseable {
 
     /** Runs another {@code ./platform} command on the same data directory and settings; its output and exit code. */
     Result run(String... args) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command(args)).redirectErrorStream(true);
+        Path errors = Files.createTempFile(dataDir, "stderr-", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command(args)).redirectError(errors.toFile());
         builder.environment().put("PLATFORM_HOME", HOME.toString());
         Process p = builder.start();
         String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        return new Result(p.waitFor(), text);
+        int code = p.waitFor();
+        return new Result(code, text, Files.readString(errors));
     }
 
-    record Result(int exitCode, String output) {}
+    /** What a command printed on standard output and on standard error, and its exit code. */
+    record Result(int exitCode, String output, String errors) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n" + output + "\n" + errors;
+        }
+    }
 
     Path output() {
         return dataDir.resolve("up-" + starts + ".out");

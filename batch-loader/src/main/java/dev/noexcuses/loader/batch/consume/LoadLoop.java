@@ -2,15 +2,15 @@ package dev.noexcuses.loader.batch.consume;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.failsafe.Execution;
+import dev.failsafe.RetryPolicy;
+import dev.noexcuses.common.retry.Retries;
 import dev.noexcuses.loader.batch.LoaderSettings;
 import dev.noexcuses.loader.batch.admin.LoaderMetrics;
 import dev.noexcuses.loader.batch.buffer.TableBuffer;
 import dev.noexcuses.loader.batch.commit.IcebergCommitter;
 import dev.noexcuses.loader.batch.commit.OrphanFileCleaner;
 import dev.noexcuses.loader.batch.write.RowDecoder;
-import dev.failsafe.Execution;
-import dev.failsafe.RetryPolicy;
-import dev.noexcuses.common.retry.Retries;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;

@@ -2,14 +2,14 @@ package dev.noexcuses.loader.batch.lake;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.noexcuses.loader.batch.commit.SnapshotOffsets;
-import dev.noexcuses.loader.batch.write.PartitionedFileWriter;
 import dev.failsafe.Failsafe;
 import dev.failsafe.RetryPolicy;
 import dev.noexcuses.common.retry.Retries;
+import dev.noexcuses.loader.batch.commit.SnapshotOffsets;
+import dev.noexcuses.loader.batch.write.PartitionedFileWriter;
 import java.io.IOException;
-import java.time.Duration;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -2,14 +2,14 @@ package dev.noexcuses.loader.realtime.consume;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.failsafe.Execution;
+import dev.noexcuses.common.retry.Retries;
 import dev.noexcuses.loader.realtime.document.DocumentMapper;
 import dev.noexcuses.loader.realtime.document.IndexDocument;
 import dev.noexcuses.loader.realtime.document.SourceRecord;
 import dev.noexcuses.loader.realtime.index.BulkWriter;
 import dev.noexcuses.loader.realtime.index.IndexTemplates;
 import dev.noexcuses.loader.realtime.metrics.LoaderMetrics;
-import dev.failsafe.Execution;
-import dev.noexcuses.common.retry.Retries;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

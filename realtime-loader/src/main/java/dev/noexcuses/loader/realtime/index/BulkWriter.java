@@ -2,11 +2,11 @@ package dev.noexcuses.loader.realtime.index;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.noexcuses.loader.realtime.document.IndexDocument;
-import dev.noexcuses.loader.realtime.metrics.LoaderMetrics;
 import dev.failsafe.Execution;
 import dev.failsafe.RetryPolicy;
 import dev.noexcuses.common.retry.Retries;
+import dev.noexcuses.loader.realtime.document.IndexDocument;
+import dev.noexcuses.loader.realtime.metrics.LoaderMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
