@@ -34,7 +34,7 @@ final class StatusCommand implements Callable<Integer> {
         out.put("data_dir", dataDir.toString());
         ArrayNode components = out.putArray("components");
         boolean allHealthy = running;
-        boolean starting = running && state.get().isStarting();
+        boolean starting = running && state.get().stillStarting();
         out.put("starting", starting);
         if (running) {
             out.put("pid", state.get().pid());

@@ -34,8 +34,8 @@ public record RuntimeState(long pid, Instant startedAt, List<Component> componen
         starting = starting == null ? List.of() : List.copyOf(starting);
     }
 
-    /** Whether some components are still starting. */
-    public boolean isStarting() {
+    /** Whether some components are still starting (not named isStarting: Jackson would write it over {@code starting}). */
+    public boolean stillStarting() {
         return !starting.isEmpty();
     }
 
@@ -57,7 +57,7 @@ public record RuntimeState(long pid, Instant startedAt, List<Component> componen
         String said = null;
         while (true) {
             Optional<RuntimeState> state = read(dataDir).filter(RuntimeState::processAlive);
-            if (state.isEmpty() || !state.get().isStarting()) {
+            if (state.isEmpty() || !state.get().stillStarting()) {
                 return state;
             }
             String message = state.get().startingMessage();
