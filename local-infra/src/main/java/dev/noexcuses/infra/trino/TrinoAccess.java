@@ -45,7 +45,7 @@ public record TrinoAccess(String url, String user, String password, String catal
         return url.startsWith("https:");
     }
 
-    /** The JDBC URL, e.g. {@code jdbc:trino://127.0.0.1:8090/lake}. */
+    /** The JDBC URL, e.g. {@code jdbc:trino://127.0.0.1:8088/lake}. */
     public String jdbcUrl() {
         URI uri = URI.create(url);
         return "jdbc:trino://" + uri.getHost() + ":" + uri.getPort() + "/" + catalog;

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.noexcuses.console.ConsoleServer;
+import dev.noexcuses.infra.trino.TrinoAccess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,28 @@ final class ConsoleService implements RunningService {
         Config withServices = ConfigFactory.empty()
                 .withValue("console.components", ConfigValueFactory.fromIterable(components))
                 .withValue("console.latency-metrics-url", ConfigValueFactory.fromAnyRef(latencyMetrics))
+                .withValue("console.trino.jdbc-url", ConfigValueFactory.fromAnyRef(trinoJdbcUrl(config)))
                 .withFallback(config);
         this.server = ConsoleServer.start(withServices);
+    }
+
+    /**
+     * The Trino the batch pages query: the configured one, else the platform's (embedded Trino starts in the
+     * background, so the console may start first; its pages say so until Trino answers).
+     */
+    private static String trinoJdbcUrl(Config config) {
+        String configured = config.getString("console.trino.jdbc-url");
+        if (!configured.isBlank()) {
+            return configured;
+        }
+        if (config.hasPath("trino.url") && !config.getString("trino.url").isBlank()) {
+            return TrinoAccess.from(config).jdbcUrl();
+        }
+        if (config.hasPath("local-infra.trino.enabled") && config.getBoolean("local-infra.trino.enabled")) {
+            return "jdbc:trino://" + config.getString("local-infra.host") + ":" + config.getInt("local-infra.trino.port")
+                    + "/" + config.getString("trino.catalog");
+        }
+        return "";
     }
 
     @Override
