@@ -13,6 +13,8 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import com.typesafe.config.Config;
 import dev.noexcuses.collector.auth.HangupSignal;
 import dev.noexcuses.collector.auth.WriteKeyCheck;
+import dev.noexcuses.common.security.Secrets;
+import java.util.List;
 import dev.noexcuses.collector.grpc.CollectorGrpcService;
 import dev.noexcuses.collector.grpc.GrpcBodyCheck;
 import dev.noexcuses.collector.http.EventsHttpService;
@@ -63,6 +65,8 @@ public final class CollectorServer implements AutoCloseable {
         requireNonNull(config, "config is null");
         CollectorConfig settings = CollectorConfig.from(config);
         WriteKeys writeKeys = WriteKeys.from(config);
+        String host = config.getString("collector.host");
+        Secrets.refuseDefaultsOffLoopback("collector", List.of(host), configuredWriteKeys(config));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         KafkaEventSink sink = new KafkaEventSink(producerProperties(config), KafkaClients.base(config),
                 settings.kafkaTimeout(), registry);
@@ -76,9 +80,9 @@ public final class CollectorServer implements AutoCloseable {
         ServerBuilder builder = Server.builder();
         if (settings.tls().isPresent()) {
             CollectorConfig.Tls tls = settings.tls().get();
-            builder.https(settings.port()).tls(tls.certFile().toFile(), tls.keyFile().toFile());
+            builder.https(new java.net.InetSocketAddress(host, settings.port())).tls(tls.certFile().toFile(), tls.keyFile().toFile());
         } else {
-            builder.http(settings.port());
+            builder.http(new java.net.InetSocketAddress(host, settings.port()));
         }
         Server server = builder
                 // The services read bodies themselves up to collector.max-body-bytes (after
@@ -103,7 +107,8 @@ public final class CollectorServer implements AutoCloseable {
         try {
             server.start().join();
             if (settings.adminPort() >= 0) {
-                admin = AdminServer.start(settings.adminHost(), settings.adminPort(), () -> true, sink::isReady, registry);
+                admin = AdminServer.start(new AdminServer.Access(settings.adminHost(), settings.adminPort(),
+                        config.getString("collector.admin.token")), () -> true, sink::isReady, registry);
             }
         } catch (RuntimeException e) {
             server.stop().join();
@@ -141,6 +146,25 @@ public final class CollectorServer implements AutoCloseable {
         // would only add to every request's latency.
         producer.put("linger.ms", String.valueOf(settings.kafkaLinger().toMillis()));
         return producer;
+    }
+
+    /** Every configured write key (clear or sha256: form) by its setting, for the default-secret check. */
+    private static Map<String, String> configuredWriteKeys(Config config) {
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        List<? extends Config> entries = config.getConfigList("collector.write-keys");
+        for (int i = 0; i < entries.size(); i++) {
+            Config entry = entries.get(i);
+            if (entry.hasPath("key")) {
+                keys.put("collector.write-keys[" + i + "].key", entry.getString("key"));
+            }
+            if (entry.hasPath("keys")) {
+                List<String> several = entry.getStringList("keys");
+                for (int k = 0; k < several.size(); k++) {
+                    keys.put("collector.write-keys[" + i + "].keys[" + k + "]", several.get(k));
+                }
+            }
+        }
+        return keys;
     }
 
     /** Lets browsers (tracker.js) post events from the configured origins only, with the write-key header. */

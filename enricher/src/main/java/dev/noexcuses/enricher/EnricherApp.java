@@ -7,6 +7,8 @@ import com.typesafe.config.ConfigValue;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.kafka.KafkaClients;
 import dev.noexcuses.common.admin.AdminServer;
+import dev.noexcuses.common.privacy.Pseudonymiser;
+import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.enricher.api.ApiSettings;
 import dev.noexcuses.enricher.api.EnrichmentApiClient;
 import dev.noexcuses.enricher.enrich.Enrichment;
@@ -110,8 +112,10 @@ public final class EnricherApp implements AutoCloseable {
 
             AdminServer admin = null;
             int adminPort = c.getInt("admin.port");
+            Secrets.refuseDefaultsOffLoopback("enricher", adminPort >= 0 ? List.of(c.getString("admin.host")) : List.of(),
+                    Map.of("pseudonymisation.key", c.getString("enrichments.pseudonymise.key")));
             if (adminPort >= 0) {
-                admin = AdminServer.start(c.getString("admin.host"), adminPort,
+                admin = AdminServer.start(AdminServer.Access.from(c.getConfig("admin")),
                         () -> healthy(streams.state()), () -> streams.state() == KafkaStreams.State.RUNNING, meters);
             }
             streams.start();
@@ -150,9 +154,9 @@ public final class EnricherApp implements AutoCloseable {
             });
         }
         if (e.getBoolean("pseudonymise.enabled")) {
-            chain.add(new PseudonymisationEnrichment(e.getString("pseudonymise.key"),
+            chain.add(new PseudonymisationEnrichment(new Pseudonymiser(e.getString("pseudonymise.key"),
                     e.getStringList("pseudonymise.fields"),
-                    PseudonymisationEnrichment.IpMode.parse(e.getString("pseudonymise.ip-mode"))));
+                    Pseudonymiser.IpMode.parse(e.getString("pseudonymise.ip-mode")))));
         }
         boolean products = e.getBoolean("product-details.enabled");
         boolean score = e.getBoolean("model-score.enabled");

@@ -7,6 +7,8 @@ import com.typesafe.config.Config;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.kafka.KafkaClients;
 import dev.noexcuses.common.admin.AdminServer;
+import dev.noexcuses.common.privacy.Pseudonymiser;
+import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.loader.batch.admin.LoaderMetrics;
 import dev.noexcuses.loader.batch.buffer.TableBuffer;
 import dev.noexcuses.loader.batch.commit.IcebergCommitter;
@@ -56,6 +58,10 @@ public final class BatchLoader implements AutoCloseable {
     public static BatchLoader start(Config config) {
         requireNonNull(config, "config is null");
         LoaderSettings settings = LoaderSettings.from(config);
+        Secrets.refuseDefaultsOffLoopback("batch-loader", java.util.List.of(settings.adminHost()), java.util.Map.of(
+                "pseudonymisation.key", config.getString("pseudonymisation.key"),
+                "postgres.password", config.getString("postgres.password"),
+                "s3.secret-key", config.getString("s3.secret-key")));
         LakeCatalog lake = LakeCatalog.open(settings.lake());
         try {
             Table enriched = EventTables.ensure(lake.catalog(), EventTables.identifier(settings.enrichedTable()),
@@ -75,11 +81,13 @@ public final class BatchLoader implements AutoCloseable {
             props.putIfAbsent("fetch.max.bytes", String.valueOf(32 * 1024 * 1024));
             props.putIfAbsent("max.partition.fetch.bytes", String.valueOf(2 * 1024 * 1024));
             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props);
-            LoadLoop loop = new LoadLoop(settings, consumer, new RowDecoder(enriched.schema(), failed.schema()),
+            LoadLoop loop = new LoadLoop(settings, consumer, new RowDecoder(enriched.schema(), failed.schema(),
+                    Pseudonymiser.from(config)),
                     table(enriched, settings, metrics), table(failed, settings, metrics),
                     new OrphanFileCleaner(settings.orphanFilesMinAge()), metrics);
             Thread thread = new Thread(loop, "batch-loader");
-            AdminServer admin = AdminServer.start(settings.adminHost(), settings.adminPort(), loop::isHealthy,
+            AdminServer admin = AdminServer.start(new AdminServer.Access(settings.adminHost(), settings.adminPort(),
+                    config.getString("batch-loader.admin.token")), loop::isHealthy,
                     loop::isReady, () -> status(settings, metrics), metrics.registry());
             thread.start();
             LOG.info("Batch loader {} started: {} -> {}, {} -> {}; flush at {} bytes or {}; admin on port {}",

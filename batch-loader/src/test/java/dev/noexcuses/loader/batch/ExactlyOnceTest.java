@@ -166,7 +166,9 @@ class ExactlyOnceTest {
 
     private static Record decodedRow(Table table, int n) {
         var decoder = new dev.noexcuses.loader.batch.write.RowDecoder(table.schema(),
-                dev.noexcuses.loader.batch.table.EventTables.FAILED_EVENTS);
+                dev.noexcuses.loader.batch.table.EventTables.FAILED_EVENTS,
+                dev.noexcuses.common.privacy.Pseudonymiser.from(dev.noexcuses.common.config.PlatformConfig.defaults(
+                        java.util.Map.of())));
         return decoder.enriched(Json.toBytes(LoaderFixture.event(n)), new dev.noexcuses.loader.batch.write.RowDecoder
                 .Origin("t", 0, 0, java.time.OffsetDateTime.now())).record();
     }

@@ -47,7 +47,7 @@ public final class EnricherPipelineBenchmark {
         try (GeoIpEnrichment geoIp = GeoIpEnrichment.open(RealisticEvents.cityDatabase(), 100_000)) {
             EnrichmentChain chain = new EnrichmentChain(List.of(new UserAgentEnrichment(10_000), geoIp,
                     new PseudonymisationEnrichment("bench-key", List.of("collector.client_ip", "user_id", "data.email"),
-                            PseudonymisationEnrichment.IpMode.HMAC)), new SimpleMeterRegistry(), Clock.systemUTC());
+                            dev.noexcuses.common.privacy.Pseudonymiser.IpMode.HMAC)), new SimpleMeterRegistry(), Clock.systemUTC());
             System.out.printf("Enricher pipeline without Kafka: %,d events per round, 1 thread%n", events);
             for (int round = 1; round <= 6; round++) {
                 long parse = 0;

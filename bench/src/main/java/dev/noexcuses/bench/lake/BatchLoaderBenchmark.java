@@ -120,7 +120,9 @@ public final class BatchLoaderBenchmark {
         try (LakeCatalog lake = LakeCatalog.open(LakeSettings.from(services))) {
             Table table = EventTables.ensure(lake.catalog(), TableIdentifier.parse("bench_writer." + name + uid()),
                     EventTables.ENRICHED_EVENTS, loaderTableProperties(services));
-            RowDecoder decoder = new RowDecoder(table.schema(), EventTables.FAILED_EVENTS);
+            RowDecoder decoder = new RowDecoder(table.schema(), EventTables.FAILED_EVENTS,
+                    new dev.noexcuses.common.privacy.Pseudonymiser("bench-key", java.util.List.of(),
+                            dev.noexcuses.common.privacy.Pseudonymiser.IpMode.HMAC));
             OffsetDateTime loadedAt = OffsetDateTime.now(ZoneOffset.UTC);
             List<Record> decoded = new ArrayList<>(events.size());
             long t0 = System.nanoTime();

@@ -1,13 +1,20 @@
 package dev.noexcuses.common.admin;
 
+import static java.util.Objects.requireNonNull;
+
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.linecorp.armeria.server.healthcheck.HealthChecker;
+import com.typesafe.config.Config;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -16,7 +23,8 @@ import java.util.function.Supplier;
 /**
  * A background service's small HTTP side door, the same for every one of them: {@code /healthz}
  * (alive), {@code /readyz} (doing its work), Prometheus {@code /metrics} and, where the service has
- * one, a JSON {@code /status}.
+ * one, a JSON {@code /status}. With a token, every request must carry
+ * {@code Authorization: Bearer <token>} (401 otherwise).
  */
 public final class AdminServer implements AutoCloseable {
     private static final MediaType PROMETHEUS_TEXT = MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
@@ -27,14 +35,30 @@ public final class AdminServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static AdminServer start(String host, int port, BooleanSupplier healthy, BooleanSupplier ready,
+    /** Where the admin server listens and the bearer token it asks for (blank: none). */
+    public record Access(String host, int port, String token) {
+        public Access {
+            requireNonNull(host, "host is null");
+            token = token == null ? "" : token;
+        }
+
+        /** The {@code host}, {@code port} and {@code token} keys of a service's {@code admin} block. */
+        public static Access from(Config admin) {
+            return new Access(admin.getString("host"), admin.getInt("port"),
+                    admin.hasPath("token") ? admin.getString("token") : "");
+        }
+    }
+
+    public static AdminServer start(Access access, BooleanSupplier healthy, BooleanSupplier ready,
                                     PrometheusMeterRegistry meters) {
-        return start(host, port, healthy, ready, null, meters);
+        return start(access, healthy, ready, null, meters);
     }
 
     /** @param statusJson the body of {@code /status}, or null for a service without one */
-    public static AdminServer start(String host, int port, BooleanSupplier healthy, BooleanSupplier ready,
+    public static AdminServer start(Access access, BooleanSupplier healthy, BooleanSupplier ready,
                                     Supplier<String> statusJson, PrometheusMeterRegistry meters) {
+        String host = access.host();
+        int port = access.port();
         HealthChecker live = healthy::getAsBoolean;
         HealthChecker readiness = ready::getAsBoolean;
         ServerBuilder builder = Server.builder()
@@ -46,6 +70,18 @@ public final class AdminServer implements AutoCloseable {
         if (statusJson != null) {
             builder.service("/status", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
                     statusJson.get()));
+        }
+        if (!access.token().isEmpty()) {
+            byte[] expected = ("Bearer " + access.token()).getBytes(StandardCharsets.UTF_8);
+            builder.decorator((delegate, ctx, req) -> {
+                String given = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+                // Compared in constant time, so the answer's timing does not reveal a prefix of the token.
+                if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+                    return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)
+                            .add(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer").build());
+                }
+                return delegate.serve(ctx, req);
+            });
         }
         Server server = builder.build();
         server.start().join();

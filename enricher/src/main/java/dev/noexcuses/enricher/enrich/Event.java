@@ -19,6 +19,7 @@ import java.util.Optional;
 public final class Event {
     private final ObjectNode envelope;
     private final ObjectNode enrichments;
+    private List<String> personalFields = List.of();
 
     private Event(ObjectNode envelope) {
         this.envelope = envelope;
@@ -91,6 +92,15 @@ public final class Event {
     public Optional<String> collector(String field) {
         JsonNode collector = envelope.get("collector");
         return collector == null || !collector.isObject() ? Optional.empty() : text(collector, field);
+    }
+
+    /** The {@code data.<path>} fields this event's schema marks as personal data ({@code "pii": true}). */
+    public List<String> personalFields() {
+        return personalFields;
+    }
+
+    public void markPersonal(List<String> fields) {
+        this.personalFields = List.copyOf(fields);
     }
 
     /** The enrichments found so far; enrichments add theirs here. */

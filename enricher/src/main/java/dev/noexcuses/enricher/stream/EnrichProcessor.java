@@ -14,7 +14,9 @@ import dev.noexcuses.enricher.enrich.Event;
 import dev.noexcuses.enricher.registry.RegistryUnavailableException;
 import dev.noexcuses.enricher.registry.ResolvedSchemas;
 import dev.noexcuses.enricher.registry.SchemaNotFoundException;
+import dev.noexcuses.common.privacy.Pseudonymiser;
 import dev.noexcuses.enricher.validate.DataValidator;
+import dev.noexcuses.enricher.validate.PersonalDataFields;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +59,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, byte[]>
     private final Clock clock;
     /** Parsed {@code schema} texts: the same few strings arrive on every event. */
     private final Map<String, Optional<SchemaRef>> schemaRefs = new HashMap<>();
+    private final PersonalDataFields personalData = new PersonalDataFields();
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, Long> emitted;
     private long latestTimestamp = Long.MIN_VALUE;
@@ -117,23 +120,30 @@ final class EnrichProcessor implements Processor<String, byte[], String, byte[]>
                     Map.of("schema", schemaText, "enrichment", "schema-registry"));
             return;
         }
+        List<String> personal = personalData.of(schema);
+        event.markPersonal(personal);
+        // The loaders pseudonymise these fields too before failed records reach analysts.
+        Map<String, String> known = new LinkedHashMap<>();
+        known.put("schema", schemaText);
+        if (!personal.isEmpty()) {
+            known.put(Pseudonymiser.PII_FIELDS_CONTEXT, String.join(",", personal));
+        }
         List<FailureError> violations = DataValidator.validate(schema, event.data());
         if (!violations.isEmpty()) {
-            fail(record, FailureType.SCHEMA_VIOLATION, eventId, violations, Map.of("schema", schemaText));
+            fail(record, FailureType.SCHEMA_VIOLATION, eventId, violations, known);
             return;
         }
         try {
             chain.enrich(event);
         } catch (EnrichmentException e) {
+            known.put("enrichment", e.enrichment());
             fail(record, FailureType.ENRICHMENT_FAILURE, eventId,
-                    List.of(new FailureError("$.enrichments." + e.enrichment(), e.getMessage())),
-                    Map.of("schema", schemaText, "enrichment", e.enrichment()));
+                    List.of(new FailureError("$.enrichments." + e.enrichment(), e.getMessage())), known);
             return;
         } catch (RuntimeException e) {
             LOG.warn("Enrichment of event {} failed unexpectedly", eventId, e);
             fail(record, FailureType.ENRICHMENT_FAILURE, eventId,
-                    List.of(new FailureError("$.enrichments", "Unexpected enrichment error: " + e)),
-                    Map.of("schema", schemaText));
+                    List.of(new FailureError("$.enrichments", "Unexpected enrichment error: " + e)), known);
             return;
         }
         String key = event.partitionKey().orElse(record.key());

@@ -93,7 +93,7 @@ class LocalEnrichmentsTest {
     @Test
     void replacesConfiguredPersonalDataWithAKeyedHmac() throws Exception {
         var pseudonymise = new PseudonymisationEnrichment("secret", List.of("user_id", "collector.client_ip",
-                "data.email", "data.contact.phone"), PseudonymisationEnrichment.IpMode.HMAC);
+                "data.email", "data.contact.phone"), dev.noexcuses.common.privacy.Pseudonymiser.IpMode.HMAC);
         EventEnvelope sent = KafkaTestSupport.event("com.webshop/signup/1-0-0", """
                 {"method": "password", "email": "ann@example.com", "contact": {"phone": "+44 20"}}""");
         Event event = Event.of(sent);
@@ -109,13 +109,13 @@ class LocalEnrichmentsTest {
         assertThat(out.eventTime()).isEqualTo(sent.eventTime());
         assertThat(out.enrichments().get("pseudonymised")).hasSize(4);
         assertThat(new PseudonymisationEnrichment("other key", List.of("user_id"),
-                PseudonymisationEnrichment.IpMode.HMAC).hmac(sent.userId())).isNotEqualTo(out.userId());
+                dev.noexcuses.common.privacy.Pseudonymiser.IpMode.HMAC).hmac(sent.userId())).isNotEqualTo(out.userId());
     }
 
     @Test
     void truncatesTheClientIpWhenConfiguredTo() {
         var truncate = new PseudonymisationEnrichment("secret", List.of("collector.client_ip"),
-                PseudonymisationEnrichment.IpMode.TRUNCATE);
+                dev.noexcuses.common.privacy.Pseudonymiser.IpMode.TRUNCATE);
         Event v4 = pageView("81.2.69.160");
         truncate.apply(v4);
         assertThat(v4.collector("client_ip")).hasValue("81.2.69.0");

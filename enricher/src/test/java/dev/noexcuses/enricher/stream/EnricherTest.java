@@ -83,7 +83,7 @@ class EnricherTest {
                 List.of(addToCart.eventId(), purchase.eventId(), signup.eventId()))));
 
         PseudonymisationEnrichment hmac = new PseudonymisationEnrichment(KEY, List.of(),
-                PseudonymisationEnrichment.IpMode.HMAC);
+                dev.noexcuses.common.privacy.Pseudonymiser.IpMode.HMAC);
         EventEnvelope cart = out.get(addToCart.eventId());
         JsonNode e = cart.enrichments();
         assertThat(e.at("/user_agent/browser").asText()).isEqualTo("Chrome");

@@ -1,5 +1,6 @@
 package dev.noexcuses.platform.cli;
 
+import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
 import java.util.concurrent.CountDownLatch;
 
@@ -44,7 +45,8 @@ final class Foreground {
     static void printWhereToLook(PlatformRuntime runtime) {
         System.out.println();
         System.out.println("The platform is up. Connection details:");
-        runtime.connectionDetails().forEach((k, v) -> System.out.printf("  %-28s %s%n", k, v));
+        Secrets.masked(runtime.connectionDetails()).forEach((k, v) -> System.out.printf("  %-28s %s%n", k, v));
+        System.out.println("  (secrets masked: ./platform status --json --show-secrets prints them)");
         runtime.services().forEach(s -> s.endpoints().forEach((k, v) ->
                 System.out.printf("  %-28s %s%n", s.name() + "." + k, v)));
         System.out.println("Where to look next:");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.infra.kafka.KafkaProbe;
 import dev.noexcuses.infra.trino.TrinoProbe;
 import dev.noexcuses.platform.runtime.HttpProbe;
@@ -23,6 +24,9 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON for machines.")
     boolean json;
 
+    @Option(names = "--show-secrets", description = "Print passwords and secret keys instead of masking them.")
+    boolean showSecrets;
+
     @Override
     public Integer call() throws Exception {
         Config config = options.load();
@@ -40,7 +44,7 @@ final class StatusCommand implements Callable<Integer> {
             out.put("pid", state.get().pid());
             out.put("started_at", state.get().startedAt().toString());
             for (RuntimeState.Component c : state.get().components()) {
-                boolean healthy = healthy(c);
+                boolean healthy = healthy(c, adminToken(config, c.name()));
                 // A component that starts in the background or cannot run here (Trino without a JDK 24+) is
                 // shown as such; the services do not depend on it.
                 String health = c.endpoints().containsKey("missing") ? "MISSING"
@@ -58,7 +62,8 @@ final class StatusCommand implements Callable<Integer> {
                 node.put("embedded", c.embedded());
                 node.put("healthy", healthy);
                 node.put("health", health);
-                node.set("endpoints", Json.mapper().valueToTree(c.endpoints()));
+                node.set("endpoints", Json.mapper().valueToTree(showSecrets ? c.endpoints()
+                        : Secrets.masked(c.endpoints())));
             }
             for (String name : state.get().starting()) {
                 ObjectNode node = components.addObject();
@@ -91,9 +96,15 @@ final class StatusCommand implements Callable<Integer> {
         return running ? (starting ? 2 : allHealthy ? 0 : 1) : 3;
     }
 
-    private static boolean healthy(RuntimeState.Component c) {
+    /** The bearer token a service's admin endpoints ask for, blank for none. */
+    private static String adminToken(Config config, String component) {
+        String key = component + ".admin.token";
+        return config.hasPath(key) ? config.getString(key) : "";
+    }
+
+    private static boolean healthy(RuntimeState.Component c, String token) {
         if (c.healthUrl() != null) {
-            return HttpProbe.ok(c.healthUrl());
+            return HttpProbe.ok(c.healthUrl(), token);
         }
         if ("kafka".equals(c.name())) {
             return KafkaProbe.reachable(c.endpoints().get("bootstrap_servers"), 3000);

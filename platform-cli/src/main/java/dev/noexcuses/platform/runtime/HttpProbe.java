@@ -13,9 +13,17 @@ public final class HttpProbe {
     private HttpProbe() {}
 
     public static boolean ok(String url) {
+        return ok(url, "");
+    }
+
+    /** With a bearer token (admin endpoints protected by {@code admin.token}); blank sends none. */
+    public static boolean ok(String url, String token) {
         try {
-            HttpResponse<Void> r = CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3))
-                    .GET().build(), HttpResponse.BodyHandlers.discarding());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET();
+            if (token != null && !token.isEmpty()) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<Void> r = CLIENT.send(request.build(), HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (Exception e) {
             return false;

@@ -3,6 +3,7 @@ package dev.noexcuses.platform.runtime;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.enricher.geo.DbipLiteDownload;
 import dev.noexcuses.enricher.geo.GeoDatabaseFiles;
 import dev.noexcuses.infra.InfraComponent;
@@ -58,7 +59,7 @@ public final class PlatformRuntime implements AutoCloseable {
         }
         for (InfraComponent c : infra.components()) {
             progress.printf("  %-16s %s %s%n", c.name(), c.embedded() ? "embedded" : "external",
-                    c.connectionDetails());
+                    Secrets.masked(c.connectionDetails()));
         }
         PlatformRuntime runtime = new PlatformRuntime(infra, withShippedFiles(infra.serviceConfig(config)),
                 infra.dataDir());

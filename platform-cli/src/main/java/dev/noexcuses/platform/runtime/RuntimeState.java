@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,8 @@ import java.util.Optional;
  * What a running platform writes to {@code <data-dir>/platform.json}: its process id and every
  * component's endpoints, and the connection keys of its infrastructure (e.g. the embedded broker's
  * {@code kafka.bootstrap-servers}), so {@code status}, {@code down}, {@code verify} and
- * {@code run COMPONENT} in another process can find them.
+ * {@code run COMPONENT} in another process can find them. It holds credentials, so only its owner
+ * may read it (mode 0600).
  */
 public record RuntimeState(long pid, Instant startedAt, List<Component> components,
                            Map<String, String> serviceConfig, List<String> starting) {
@@ -76,6 +78,13 @@ public record RuntimeState(long pid, Instant startedAt, List<Component> componen
     public void write(Path dataDir) throws IOException {
         Files.createDirectories(dataDir);
         Path tmp = dataDir.resolve(FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        // It holds the infrastructure's credentials: readable by its owner only, from its creation on.
+        try {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(tmp);
+        }
         Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
         Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

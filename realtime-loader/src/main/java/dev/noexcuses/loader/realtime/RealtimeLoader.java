@@ -6,6 +6,8 @@ import com.typesafe.config.Config;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.kafka.KafkaClients;
 import dev.noexcuses.common.admin.AdminServer;
+import dev.noexcuses.common.privacy.Pseudonymiser;
+import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.loader.realtime.consume.LoadLoop;
 import dev.noexcuses.loader.realtime.document.DocumentMapper;
 import dev.noexcuses.loader.realtime.index.BulkWriter;
@@ -69,6 +71,10 @@ public final class RealtimeLoader implements AutoCloseable {
     public static RealtimeLoader start(Config config) {
         requireNonNull(config, "config is null");
         LoaderSettings settings = LoaderSettings.from(config);
+        Secrets.refuseDefaultsOffLoopback("realtime-loader",
+                settings.adminPort() >= 0 ? List.of(settings.adminHost()) : List.of(),
+                Map.of("pseudonymisation.key", config.getString("pseudonymisation.key"),
+                        "opensearch.password", config.getString("opensearch.password")));
         Clock clock = Clock.systemUTC();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
@@ -80,7 +86,7 @@ public final class RealtimeLoader implements AutoCloseable {
 
         LoadLoop loop = new LoadLoop(consumer,
                 new DocumentMapper(new DocumentMapper.Options(settings.enrichedTopic(), settings.enrichedPrefix(),
-                        settings.failedPrefix(), settings.dayFrom()), clock),
+                        settings.failedPrefix(), settings.dayFrom()), Pseudonymiser.from(config), clock),
                 new BulkWriter(client, metrics, settings.initialBackoff(), settings.maxBackoff()),
                 new IndexTemplates(client, new IndexTemplates.Options(settings.enrichedPrefix(), settings.failedPrefix(),
                         settings.shards(), settings.replicas(), settings.refreshInterval(), settings.dataMapping())),
@@ -101,7 +107,8 @@ public final class RealtimeLoader implements AutoCloseable {
 
         AdminServer admin = null;
         if (settings.adminPort() >= 0) {
-            admin = AdminServer.start(settings.adminHost(), settings.adminPort(), loop::isHealthy, loop::isReady, meters);
+            admin = AdminServer.start(new AdminServer.Access(settings.adminHost(), settings.adminPort(),
+                    config.getString("realtime-loader.admin.token")), loop::isHealthy, loop::isReady, meters);
         }
         loopThread.start();
         LOG.info("Realtime loader started: {} -> {}YYYY.MM.DD, {} -> {}YYYY.MM.DD on {}{}", settings.enrichedTopic(),

@@ -9,6 +9,7 @@ import dev.noexcuses.common.failure.FailedEvent;
 import dev.noexcuses.common.failure.FailureError;
 import dev.noexcuses.common.failure.FailureType;
 import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.privacy.Pseudonymiser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -29,7 +30,8 @@ import org.apache.iceberg.types.Types;
  * Turns a Kafka record's JSON into a row of one of the two raw tables: an enriched
  * {@code EventEnvelope} into {@code raw.enriched_events}, a {@code FailedEvent} into
  * {@code raw.failed_events}. A record that cannot be read becomes a failed row of type
- * {@code loader_failure} with its bytes untouched: nothing is dropped.
+ * {@code loader_failure}: nothing is dropped. Failed rows hold their personal data pseudonymised,
+ * as enriched events do (the dead-letter topics keep the original bytes).
  */
 public final class RowDecoder {
     private static final ObjectMapper MAPPER = Json.mapper();
@@ -44,8 +46,10 @@ public final class RowDecoder {
     private final GenericRecord geoTemplate;
     private final GenericRecord scoreTemplate;
     private final GenericRecord errorTemplate;
+    private final Pseudonymiser pseudonymiser;
 
-    public RowDecoder(Schema enrichedSchema, Schema failedSchema) {
+    public RowDecoder(Schema enrichedSchema, Schema failedSchema, Pseudonymiser pseudonymiser) {
+        this.pseudonymiser = java.util.Objects.requireNonNull(pseudonymiser, "pseudonymiser is null");
         this.enrichedSchema = enrichedSchema;
         this.failedSchema = failedSchema;
         this.enrichedTemplate = GenericRecord.create(enrichedSchema);
@@ -225,7 +229,10 @@ public final class RowDecoder {
         }
     }
 
-    private Record failedRecord(FailedEvent f, Origin origin) {
+    private Record failedRecord(FailedEvent clear, Origin origin) {
+        // The receive time is read from the original payload, before it is pseudonymised.
+        Optional<OffsetDateTime> receivedAt = receivedAt(clear);
+        FailedEvent f = pseudonymiser.forAnalysts(clear);
         GenericRecord r = failedTemplate.copy();
         r.setField("failure_id", f.failureId());
         r.setField("failure_type", f.failureType().wireName());
@@ -244,7 +251,7 @@ public final class RowDecoder {
         r.setField("payload_truncated", f.payloadTruncated());
         OffsetDateTime failedAt = f.failedAt().atOffset(ZoneOffset.UTC);
         r.setField("failed_at", failedAt);
-        r.setField("received_at", receivedAt(f).orElse(failedAt));
+        r.setField("received_at", receivedAt.orElse(failedAt));
         r.setField("context", new HashMap<>(f.context()));
         setOrigin(r, origin);
         return r;

@@ -7,6 +7,7 @@ import dev.noexcuses.common.failure.FailedEvent;
 import dev.noexcuses.common.failure.FailureError;
 import dev.noexcuses.common.failure.FailureType;
 import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.privacy.Pseudonymiser;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -27,7 +28,8 @@ import java.util.regex.Pattern;
  * Turns Kafka records into index documents: enriched events by {@code event_id}, failed-event records by
  * their {@code failure_id}, each in its daily index. A record that cannot be indexed as it is becomes a
  * {@code loader_failure} record whose id comes from the record's topic, partition and offset, so that
- * reading the record again never makes a second one.
+ * reading the record again never makes a second one. Failed-event records are indexed with their
+ * personal data pseudonymised, as enriched events are.
  */
 public final class DocumentMapper {
     public static final String COMPONENT = "realtime-loader";
@@ -46,10 +48,12 @@ public final class DocumentMapper {
     }
 
     private final Options options;
+    private final Pseudonymiser pseudonymiser;
     private final Clock clock;
 
-    public DocumentMapper(Options options, Clock clock) {
+    public DocumentMapper(Options options, Pseudonymiser pseudonymiser, Clock clock) {
         this.options = requireNonNull(options, "options is null");
+        this.pseudonymiser = requireNonNull(pseudonymiser, "pseudonymiser is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
 
@@ -89,7 +93,7 @@ public final class DocumentMapper {
         }
         Instant day = instant(failure.path("failed_at")).orElse(Instant.ofEpochMilli(record.timestampMs()));
         return new IndexDocument(IndexDocument.Kind.FAILED, DailyIndex.name(options.failedPrefix(), day),
-                failureId.get(), failure, record, null);
+                failureId.get(), pseudonymiser.failedRecordForAnalysts(failure), record, null);
     }
 
     /**
@@ -117,7 +121,7 @@ public final class DocumentMapper {
         // The record's own time picks the day, so a record read again lands on the same document.
         String index = DailyIndex.name(options.failedPrefix(), Instant.ofEpochMilli(record.timestampMs()));
         return new IndexDocument(IndexDocument.Kind.LOADER_FAILURE, index, failure.failureId(),
-                Json.mapper().valueToTree(failure), record, null);
+                pseudonymiser.failedRecordForAnalysts(Json.mapper().valueToTree(failure)), record, null);
     }
 
     static String failureId(SourceRecord record) {
