@@ -82,6 +82,9 @@ public final class EnricherApp implements AutoCloseable {
     public static EnricherApp start(Config config) {
         requireNonNull(config, "config is null");
         Config c = config.getConfig("enricher");
+        Secrets.refuseDefaultsOffLoopback("enricher",
+                c.getInt("admin.port") >= 0 ? List.of(c.getString("admin.host")) : List.of(),
+                Map.of("pseudonymisation.key", c.getString("enrichments.pseudonymise.key")));
         Clock clock = Clock.systemUTC();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
@@ -112,8 +115,6 @@ public final class EnricherApp implements AutoCloseable {
 
             AdminServer admin = null;
             int adminPort = c.getInt("admin.port");
-            Secrets.refuseDefaultsOffLoopback("enricher", adminPort >= 0 ? List.of(c.getString("admin.host")) : List.of(),
-                    Map.of("pseudonymisation.key", c.getString("enrichments.pseudonymise.key")));
             if (adminPort >= 0) {
                 admin = AdminServer.start(AdminServer.Access.from(c.getConfig("admin")),
                         () -> healthy(streams.state()), () -> streams.state() == KafkaStreams.State.RUNNING, meters);

@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -43,8 +45,11 @@ public final class EnrichmentApiServer implements AutoCloseable {
     private final AtomicReference<ModelScorer> model;
     private final PrometheusMeterRegistry meters;
 
+    private final boolean tls;
+
     private EnrichmentApiServer(Server server, SettableHealthChecker ready, AtomicReference<ModelScorer> model,
-                                PrometheusMeterRegistry meters) {
+                                PrometheusMeterRegistry meters, boolean tls) {
+        this.tls = tls;
         this.server = server;
         this.ready = ready;
         this.model = model;
@@ -63,8 +68,16 @@ public final class EnrichmentApiServer implements AutoCloseable {
         AtomicReference<ModelScorer> model = new AtomicReference<>(ModelScorer.none());
         SettableHealthChecker ready = new SettableHealthChecker(false);
 
-        Server server = Server.builder()
-                .http(new InetSocketAddress(settings.host(), settings.port()))
+        ServerBuilder builder = Server.builder();
+        InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
+        if (settings.tls()) {
+            File cert = readable(settings.tlsCertFile(), "enrichment-api.tls.cert-file");
+            File key = readable(settings.tlsKeyFile(), "enrichment-api.tls.key-file");
+            builder.https(address).tls(cert, key);
+        } else {
+            builder.http(address);
+        }
+        Server server = builder
                 .maxRequestLength(settings.maxRequestBytes())
                 .requestTimeout(settings.requestTimeout())
                 .gracefulShutdownTimeout(settings.gracefulShutdown(), settings.gracefulShutdown())
@@ -81,7 +94,7 @@ public final class EnrichmentApiServer implements AutoCloseable {
                 .build();
         server.start().join();
         ready.setHealthy(true);
-        EnrichmentApiServer running = new EnrichmentApiServer(server, ready, model, meters);
+        EnrichmentApiServer running = new EnrichmentApiServer(server, ready, model, meters, settings.tls());
         LOG.info("Enrichment API listening on port {} ({} products, schemas from {})", running.port(),
                 catalogue.size(), settings.schemasDirectory());
         return running;
@@ -93,7 +106,15 @@ public final class EnrichmentApiServer implements AutoCloseable {
 
     /** The base URL a client on this machine reaches the API at, e.g. {@code http://127.0.0.1:8081}. */
     public String localUrl() {
-        return "http://127.0.0.1:" + port();
+        return (tls ? "https" : "http") + "://127.0.0.1:" + port();
+    }
+
+    private static File readable(String path, String setting) {
+        File file = new File(path);
+        if (!file.canRead()) {
+            throw new IllegalArgumentException("Cannot read " + setting + " " + file.getAbsolutePath());
+        }
+        return file;
     }
 
     /** Deploys {@code scorer} behind {@code POST /v1/score}; {@link ModelScorer#none()} withdraws it. */

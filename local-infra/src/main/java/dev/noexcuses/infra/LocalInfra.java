@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.infra.kafka.EmbeddedKafka;
 import dev.noexcuses.infra.kafka.KafkaFactory;
 import dev.noexcuses.infra.kafka.TopicSetup;
@@ -197,6 +198,7 @@ public final class LocalInfra implements AutoCloseable {
             FACTORIES.stream().filter(f -> f.name().equals(name)).findFirst()
                     .ifPresent(f -> wanted.addAll(f.needs()));
         }
+        refuseDefaultSecretsOffLoopback(wanted);
         for (ComponentFactory factory : FACTORIES) {
             if (!wanted.contains(factory.name()) || component(factory.name()).isPresent()) {
                 continue;
@@ -230,6 +232,20 @@ public final class LocalInfra implements AutoCloseable {
             }
         }
         return this;
+    }
+
+    /** Embedded PostgreSQL and S3 on a non-loopback address must not keep the public default credentials. */
+    private void refuseDefaultSecretsOffLoopback(List<String> wanted) {
+        Map<String, String> secrets = new LinkedHashMap<>();
+        if (wanted.contains("postgres") && config.getString("postgres.jdbc-url").isBlank()) {
+            secrets.put("postgres.password", config.getString("postgres.password"));
+        }
+        if (wanted.contains("s3") && config.getString("s3.endpoint").isBlank()
+                && config.getBoolean("local-infra.s3.embedded")) {
+            secrets.put("s3.secret-key", config.getString("s3.secret-key"));
+        }
+        Secrets.refuseDefaultsOffLoopback("the embedded infrastructure", List.of(config.getString("local-infra.host")),
+                secrets);
     }
 
     /** Connection keys for services (e.g. {@code kafka.bootstrap-servers}) over {@code base}. */

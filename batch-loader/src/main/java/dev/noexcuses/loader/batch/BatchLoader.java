@@ -57,11 +57,12 @@ public final class BatchLoader implements AutoCloseable {
 
     public static BatchLoader start(Config config) {
         requireNonNull(config, "config is null");
-        LoaderSettings settings = LoaderSettings.from(config);
-        Secrets.refuseDefaultsOffLoopback("batch-loader", java.util.List.of(settings.adminHost()), java.util.Map.of(
+        Secrets.refuseDefaultsOffLoopback("batch-loader", java.util.List.of(config.getString("batch-loader.admin.host")),
+                java.util.Map.of(
                 "pseudonymisation.key", config.getString("pseudonymisation.key"),
                 "postgres.password", config.getString("postgres.password"),
                 "s3.secret-key", config.getString("s3.secret-key")));
+        LoaderSettings settings = LoaderSettings.from(config);
         LakeCatalog lake = LakeCatalog.open(settings.lake());
         try {
             Table enriched = EventTables.ensure(lake.catalog(), EventTables.identifier(settings.enrichedTable()),

@@ -48,9 +48,29 @@ public final class Secrets {
         return out;
     }
 
-    /** Whether {@code value} is one of the secrets the platform ships as defaults. */
+    /**
+     * Whether {@code value} is one of the secrets the platform ships as defaults, in clear or in the
+     * {@code sha256:<hex>} form write keys may be configured in.
+     */
     public static boolean isPublicDefault(String value) {
-        return value != null && PUBLIC_DEFAULTS.contains(value);
+        if (value == null) {
+            return false;
+        }
+        String v = value.trim();
+        if (v.regionMatches(true, 0, "sha256:", 0, 7)) {
+            String hex = v.substring(7).toLowerCase(Locale.ROOT);
+            return PUBLIC_DEFAULTS.stream().anyMatch(d -> sha256Hex(d).equals(hex));
+        }
+        return PUBLIC_DEFAULTS.contains(v);
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
     }
 
     /**

@@ -9,10 +9,11 @@ import java.time.Duration;
 public record ApiSettings(String url, Duration connectTimeout, Duration attemptTimeout, int maxAttempts,
                           Duration backoffInitial, Duration backoffMax, double failureRate, long minimumRequests,
                           Duration circuitOpenWindow, Duration trialInterval, Duration counterWindow,
-                          boolean cacheEnabled, Duration cacheTtl, long cacheMaxSize) {
+                          boolean cacheEnabled, Duration cacheTtl, long cacheMaxSize, String caFile) {
 
     public ApiSettings {
         requireNonNull(url, "url is null");
+        caFile = caFile == null ? "" : caFile;
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
             throw new IllegalArgumentException("Invalid enricher.api.url '" + url + "': expected http(s)://host:port");
         }
@@ -41,7 +42,8 @@ public record ApiSettings(String url, Duration connectTimeout, Duration attemptT
                 c.getDuration("circuit-breaker.counter-window"),
                 c.getBoolean("cache.enabled"),
                 c.getDuration("cache.ttl"),
-                c.getLong("cache.max-size"));
+                c.getLong("cache.max-size"),
+                c.getString("tls.ca-file"));
     }
 
     /** The longest one call may take, all attempts and backoffs included. */

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.ClientFactoryBuilder;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreaker;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerClient;
@@ -23,6 +24,7 @@ import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.common.util.Exceptions;
 import dev.noexcuses.common.json.Json;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,10 +44,18 @@ public final class EnrichmentApiClient implements AutoCloseable {
 
     public EnrichmentApiClient(ApiSettings settings, MeterRegistry meters) {
         this.settings = requireNonNull(settings, "settings is null");
-        this.factory = ClientFactory.builder()
+        ClientFactoryBuilder factoryBuilder = ClientFactory.builder()
                 .connectTimeout(settings.connectTimeout())
-                .meterRegistry(meters)
-                .build();
+                .meterRegistry(meters);
+        if (!settings.caFile().isBlank()) {
+            // An API with a certificate from the operator's own authority: trust that authority only.
+            File ca = new File(settings.caFile());
+            if (!ca.canRead()) {
+                throw new IllegalArgumentException("Cannot read enricher.api.tls.ca-file " + ca.getAbsolutePath());
+            }
+            factoryBuilder.tlsCustomizer(tls -> tls.trustManager(ca));
+        }
+        this.factory = factoryBuilder.build();
         this.circuitBreaker = CircuitBreaker.builder("enrichment-api")
                 .failureRateThreshold(settings.failureRate())
                 .minimumRequestThreshold(settings.minimumRequests())

@@ -67,10 +67,17 @@ public final class TopicSetup {
         short replication = (short) config.getInt("kafka.topics.replication-factor");
         try (Admin admin = Admin.create(KafkaClients.base(config))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            // The dead-letter topics keep the original events, personal data included, for replay-dlq:
+            // kept as long as kafka.topics.dlq-retention says, then deleted by the broker.
+            String dlqRetentionMs = String.valueOf(config.getDuration("kafka.topics.dlq-retention").toMillis());
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : topics) {
                 if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, partitions, replication));
+                    NewTopic created = new NewTopic(topic, partitions, replication);
+                    if (topic.equals(Topics.RAW_DLQ) || topic.equals(Topics.ENRICHED_DLQ)) {
+                        created.configs(java.util.Map.of("retention.ms", dlqRetentionMs));
+                    }
+                    missing.add(created);
                 }
             }
             if (!missing.isEmpty()) {

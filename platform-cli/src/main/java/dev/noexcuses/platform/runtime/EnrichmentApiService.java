@@ -18,13 +18,13 @@ final class EnrichmentApiService implements RunningService {
 
     @Override
     public Map<String, String> endpoints() {
-        String base = "http://localhost:" + server.port();
+        String base = server.localUrl();
         return Map.of("url", base, "schemas", base + "/v1/schemas", "metrics", base + "/metrics");
     }
 
     @Override
     public String healthUrl() {
-        return "http://localhost:" + server.port() + "/healthz";
+        return server.localUrl() + "/healthz";
     }
 
     @Override

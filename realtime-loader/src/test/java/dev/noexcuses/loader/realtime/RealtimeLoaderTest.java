@@ -126,7 +126,12 @@ class RealtimeLoaderTest {
             assertThat(mappingConflict.path("component").asText()).isEqualTo("realtime-loader");
             assertThat(mappingConflict.path("errors").get(0).path("path").asText()).isEqualTo("$.event_time");
             assertThat(mappingConflict.path("errors").get(0).path("message").asText()).contains("Rejected");
-            assertThat(Json.mapper().readTree(mappingConflict.path("payload").asText())).isEqualTo(refused);
+            // The refused event is kept, its personal data pseudonymised like every failed record's.
+            JsonNode kept = Json.mapper().readTree(mappingConflict.path("payload").asText());
+            assertThat(kept.path("event_id")).isEqualTo(refused.path("event_id"));
+            assertThat(kept.path("event_time").asText()).isEqualTo("the day before yesterday");
+            assertThat(kept.path("user_id").asText())
+                    .isEqualTo(dev.noexcuses.common.privacy.Pseudonymiser.from(t.config).hmac("same-user"));
             assertThat(mappingConflict.path("context").path("topic").asText()).isEqualTo(t.enrichedTopic);
             assertThat(failures.stream().map(Hit::source).map(s -> s.path("payload").asText()))
                     .contains("not json at all");

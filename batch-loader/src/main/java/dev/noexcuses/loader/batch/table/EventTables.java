@@ -80,7 +80,7 @@ public final class EventTables {
                     required(6, "path", Types.StringType.get()),
                     required(7, "message", Types.StringType.get())))),
             optional(8, "event_id", Types.StringType.get()),
-            optional(9, "payload", Types.StringType.get(), "the original payload, untouched"),
+            optional(9, "payload", Types.StringType.get(), "the original payload, personal data pseudonymised"),
             optional(10, "payload_encoding", Types.StringType.get()),
             optional(11, "payload_truncated", Types.BooleanType.get()),
             required(12, "failed_at", Types.TimestampType.withZone()),

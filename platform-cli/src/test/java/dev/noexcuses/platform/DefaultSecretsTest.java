@@ -1,0 +1,99 @@
+package dev.noexcuses.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.noexcuses.collector.CollectorServer;
+import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.enricher.EnricherApp;
+import dev.noexcuses.infra.LocalInfra;
+import dev.noexcuses.loader.batch.BatchLoader;
+import dev.noexcuses.loader.realtime.RealtimeLoader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Public default secrets are accepted on loopback only: a service told to listen on any other
+ * address while a secret it uses still has its default refuses to start, and names the setting.
+ */
+class DefaultSecretsTest {
+    /** Nothing listens there: the refusals come before any connection is tried. */
+    private static final String NO_KAFKA = "127.0.0.1:1";
+
+    @Test
+    void theCollectorOnAPublicAddressRefusesTheDefaultWriteKeyAndNamesTheSetting() {
+        Config config = config(Map.of("collector.host", "0.0.0.0", "collector.port", "0"));
+        assertThatThrownBy(() -> CollectorServer.start(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("collector.write-keys[0].key")
+                .hasMessageContaining("0.0.0.0");
+    }
+
+    @Test
+    void theCollectorOnAPublicAddressStartsWithItsOwnWriteKey() throws Exception {
+        Config config = ConfigFactory.parseString(
+                "collector.write-keys = [{ key = \"a-key-of-our-own-7f3c\", sources = [\"web-shop\"] }]")
+                .withFallback(config(Map.of("collector.host", "0.0.0.0", "collector.port", "0")));
+        try (CollectorServer collector = CollectorServer.start(config)) {
+            HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + collector.port() + "/healthz")).timeout(Duration.ofSeconds(10))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void theEnricherWithAPublicAdminAddressRefusesTheDefaultPseudonymisationKey() {
+        Config config = config(Map.of("enricher.admin.host", "0.0.0.0", "enricher.admin.port", "0"));
+        assertThatThrownBy(() -> EnricherApp.start(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("enricher refuses to start")
+                .hasMessageContaining("pseudonymisation.key");
+    }
+
+    @Test
+    void theRealtimeLoaderWithAPublicAdminAddressRefusesTheDefaultPseudonymisationKey() {
+        Config config = config(Map.of("realtime-loader.admin.host", "0.0.0.0", "realtime-loader.admin.port", "0",
+                "opensearch.url", "http://127.0.0.1:1"));
+        assertThatThrownBy(() -> RealtimeLoader.start(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("pseudonymisation.key");
+    }
+
+    @Test
+    void theBatchLoaderWithAPublicAdminAddressNamesEveryDefaultSecretItUses() {
+        Config config = config(Map.of("batch-loader.admin.host", "0.0.0.0", "batch-loader.admin.port", "0",
+                "pseudonymisation.key", "our-own-pseudonymisation-key"));
+        assertThatThrownBy(() -> BatchLoader.start(config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("postgres.password")
+                .hasMessageContaining("s3.secret-key")
+                .message().doesNotContain("pseudonymisation.key");
+    }
+
+    @Test
+    void embeddedPostgresOnAPublicAddressRefusesTheDefaultPassword() {
+        LocalInfra infra = LocalInfra.forTests(PlatformConfig.defaults(Map.of("local-infra.host", "0.0.0.0")));
+        try {
+            assertThatThrownBy(() -> infra.start("postgres", "s3"))
+                    .hasMessageContaining("postgres.password")
+                    .hasMessageContaining("s3.secret-key");
+        } finally {
+            infra.close();
+        }
+    }
+
+    private static Config config(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("kafka.bootstrap-servers", NO_KAFKA);
+        return PlatformConfig.defaults(all);
+    }
+}
