@@ -77,7 +77,7 @@ public class EnrichmentChainJmh {
         geoIp = GeoIpEnrichment.open(RealisticEvents.cityDatabase(), small ? 1_000 : 100_000);
         chain = new EnrichmentChain(List.of(new UserAgentEnrichment(small ? 1_000 : 10_000), geoIp,
                 new PseudonymisationEnrichment("bench-key", List.of("collector.client_ip", "user_id", "data.email"),
-                        PseudonymisationEnrichment.IpMode.HMAC)), new SimpleMeterRegistry(), Clock.systemUTC());
+                        dev.noexcuses.common.privacy.Pseudonymiser.IpMode.HMAC)), new SimpleMeterRegistry(), Clock.systemUTC());
     }
 
     @TearDown(Level.Trial)
