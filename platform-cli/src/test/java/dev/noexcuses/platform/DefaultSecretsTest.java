@@ -41,12 +41,15 @@ class DefaultSecretsTest {
     void theCollectorOnAPublicAddressStartsWithItsOwnWriteKey() throws Exception {
         Config config = ConfigFactory.parseString(
                 "collector.write-keys = [{ key = \"a-key-of-our-own-7f3c\", sources = [\"web-shop\"] }]")
-                .withFallback(config(Map.of("collector.host", "0.0.0.0", "collector.port", "0")));
+                .withFallback(config(Map.of("collector.host", "0.0.0.0", "collector.port", "0",
+                        "collector.admin.port", "-1")));
         try (CollectorServer collector = CollectorServer.start(config)) {
-            HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + collector.port() + "/healthz")).timeout(Duration.ofSeconds(10))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(health.statusCode()).isEqualTo(200);
+            // It listens and answers: a request without a write key is refused as unauthenticated.
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + collector.port() + "/v1/events")).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).isEqualTo(401);
         }
     }
 
