@@ -169,7 +169,8 @@ public final class QueryEngineBenchmark {
         try (LakeCatalog lake = LakeCatalog.open(LakeSettings.from(services))) {
             Table table = EventTables.ensure(lake.catalog(), TableIdentifier.parse("raw.enriched_events"),
                     EventTables.ENRICHED_EVENTS, tableProperties(services));
-            RowDecoder decoder = new RowDecoder(table.schema(), EventTables.FAILED_EVENTS);
+            RowDecoder decoder = new RowDecoder(table.schema(), EventTables.FAILED_EVENTS,
+                    dev.noexcuses.common.privacy.Pseudonymiser.from(services));
             OffsetDateTime loadedAt = OffsetDateTime.now(ZoneOffset.UTC);
             PartitionedFileWriter writer = new PartitionedFileWriter(table,
                     OutputFileFactory.builderFor(table, 0, 0).format(FileFormat.PARQUET).build(), 128L << 20);
