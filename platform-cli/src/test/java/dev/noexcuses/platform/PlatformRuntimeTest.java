@@ -108,7 +108,7 @@ class PlatformRuntimeTest {
             assertThat(code).as(status.toPrettyString()).isZero();
             assertThat(status.get("running").asBoolean()).isTrue();
             assertThat(status.get("components")).extracting(c -> c.get("name").asText())
-                    .contains("kafka", "collector", "enrichment-api", "enricher");
+                    .contains("kafka", "collector", "enrichment-api", "enricher", "orchestrator");
             assertThat(status.get("components").get(0).get("endpoints").get("bootstrap_servers").asText())
                     .startsWith("127.0.0.1:");
             // Nothing listens on a default port, where a platform already running on this machine would be.

@@ -1,7 +1,7 @@
 package dev.noexcuses.orchestrator.dag;
 
 import java.time.Duration;
-import java.time.ZoneOffset;
+import java.time.ZoneId;
 
 /** The DAGs that come with the platform. Later pipelines (ML training, batch scoring) are added here the same way. */
 public final class ShippedDags {
@@ -20,7 +20,7 @@ public final class ShippedDags {
         RetryPolicy retry = RetryPolicy.exponential(2, Duration.ofMinutes(1), Duration.ofMinutes(10));
         return Dag.named("daily_lakehouse")
                 .description("Lakehouse model of one day: quality -> curate -> sessions -> model")
-                .schedule("30 0 * * *", ZoneOffset.UTC)
+                .schedule("30 0 * * *", ZoneId.of("UTC"))
                 .catchup(true)
                 .maxActiveRuns(1)
                 .task(lakehouseJob("quality", retry))

@@ -78,6 +78,11 @@ public final class DagRuns {
         return store.findRun(dag.id(), intervalOn(dag, date).start());
     }
 
+    /** Whether a scheduler instance is running on this database (one that passed within the last 30 s). */
+    public boolean schedulerActive() {
+        return store.schedulerActive(java.time.Duration.ofSeconds(30));
+    }
+
     public DagRun refresh(DagRun run) {
         return store.run(run.runId());
     }

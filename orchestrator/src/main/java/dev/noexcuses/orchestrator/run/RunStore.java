@@ -458,6 +458,25 @@ public final class RunStore {
         return due;
     }
 
+    /**
+     * Whether some scheduler instance is working on this database: the recurring tick is re-planned on
+     * every pass, so a tick due long ago means no instance is picking it up.
+     */
+    public boolean schedulerActive(java.time.Duration within) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM orchestrator.scheduled_tasks "
+                    + "WHERE task_name = 'orchestrator-tick' AND (execution_time > ? OR (picked AND last_heartbeat > ?))")) {
+                Timestamp since = Timestamp.from(clock.instant().minus(within));
+                s.setTimestamp(1, since);
+                s.setTimestamp(2, since);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1) > 0;
+                }
+            }
+        });
+    }
+
     // ---- reading the history --------------------------------------------------------------------------------
 
     /** The latest runs, newest logical date first; all DAGs when {@code dagId} is null. */

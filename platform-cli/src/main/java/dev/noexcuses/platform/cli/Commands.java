@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Event-data and MLOps platform: one command starts it on embedded real infrastructure.",
         subcommands = {UpCommand.class, DemoCommand.class, StatusCommand.class, DownCommand.class,
                 ProduceCommand.class, RunCommand.class, VerifyCommand.class, LakeCommand.class, LakehouseCommand.class,
-                SchemasCommand.class, ReplayDlqCommand.class, ReloadCommand.class, SqlCommand.class, ConsolePasswordCommand.class,
+                SchemasCommand.class, ReplayDlqCommand.class, ReloadCommand.class, SqlCommand.class, ConsolePasswordCommand.class, DagsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Commands {
     private Commands() {}

@@ -13,7 +13,8 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
             new ServiceFactory("enrichment-api", EnrichmentApiService::new),
             new ServiceFactory("enricher", EnricherService::new),
             new ServiceFactory("realtime-loader", RealtimeLoaderService::new),
-            new ServiceFactory("batch-loader", BatchLoaderService::new));
+            new ServiceFactory("batch-loader", BatchLoaderService::new),
+            new ServiceFactory("orchestrator", OrchestratorService::new));
 
     public static Optional<ServiceFactory> named(String name) {
         String wanted = name.toLowerCase(Locale.ROOT);
