@@ -175,10 +175,16 @@ public final class RunStore {
                     s.executeUpdate();
                 }
             }
-            try (PreparedStatement s = c.prepareStatement("UPDATE orchestrator.dag_runs SET state = 'queued', "
-                    + "reason = NULL, ended_at = NULL WHERE run_id = ?")) {
-                s.setLong(1, run.runId());
-                s.executeUpdate();
+            if (run.state().equals("running")) {
+                // Other tasks of the run are still going: it stays running, and the cleared tasks whose
+                // upstream is done are scheduled now (their executions are created by the next tick).
+                advance(c, dag, run.runId());
+            } else {
+                try (PreparedStatement s = c.prepareStatement("UPDATE orchestrator.dag_runs SET state = 'queued', "
+                        + "reason = NULL, ended_at = NULL WHERE run_id = ?")) {
+                    s.setLong(1, run.runId());
+                    s.executeUpdate();
+                }
             }
             return run(c, run.runId());
         });
@@ -224,11 +230,14 @@ public final class RunStore {
     public List<AttemptDue> pendingAttempts() {
         return db.inTransaction(c -> {
             List<AttemptDue> due = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT ti.run_id, ti.task_id, ti.try_number, ti.next_try_at "
-                    + "FROM orchestrator.task_instances ti JOIN orchestrator.dag_runs r ON r.run_id = ti.run_id "
+            try (PreparedStatement s = c.prepareStatement("SELECT ti.run_id, ti.task_id, ti.try_number, ti.next_try_at, "
+                    + "r.dag_id FROM orchestrator.task_instances ti JOIN orchestrator.dag_runs r ON r.run_id = ti.run_id "
                     + "WHERE r.state = 'running' AND ti.state IN ('scheduled', 'up_for_retry')");
                  ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
+                    if (dags.find(rs.getString(5)).isEmpty()) {
+                        continue;   // a DAG this instance does not know: left to the instances that do
+                    }
                     Timestamp at = rs.getTimestamp(4);
                     due.add(new AttemptDue(rs.getLong(1), rs.getString(2), rs.getInt(3) + 1,
                             at == null ? clock.instant() : at.toInstant()));
