@@ -151,7 +151,9 @@ public final class DagScheduler implements AutoCloseable {
         DagTask task = started.task();
         LOG.info("{} {} {} try {}: {}", run.dagId(), run.date(), task.id(), id.tryNumber(),
                 String.join(" ", task.commandFor(run.date())));
-        TaskProcess.Outcome outcome = TaskProcess.run(command(task, run), settings.platformHome(), Map.of(), log,
+        // A ./platform task runs the build the scheduler runs from; it never rebuilds the jars under it.
+        Map<String, String> environment = task.runsPlatformCommand() ? Map.of("PLATFORM_NO_BUILD", "1") : Map.of();
+        TaskProcess.Outcome outcome = TaskProcess.run(command(task, run), settings.platformHome(), environment, log,
                 task.timeout(), process -> {
                     running.put(started.attemptId(), process);
                     store.recordProcess(started.attemptId(), process.pid(),
