@@ -55,7 +55,8 @@ public final class Orchestrator implements AutoCloseable {
                         .description("Task attempts this scheduler is running").register(meters);
                 Gauge.builder("orchestrator_ticks", s, DagScheduler::ticks)
                         .description("Scheduling passes done by this instance").register(meters);
-                admin = AdminServer.start(settings.adminHost(), settings.adminPort(), s::isRunning, s::isRunning,
+                admin = AdminServer.start(new AdminServer.Access(settings.adminHost(), settings.adminPort(), ""),
+                        s::isRunning, s::isRunning,
                         () -> statusJson(s, runs), meters);
             }
             return new Orchestrator(db, scheduler, runs, admin);
