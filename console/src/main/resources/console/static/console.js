@@ -1,7 +1,8 @@
 // Shared by every page: the header, JSON calls (with the CSRF token on actions), tables and charts.
 const Console = (function () {
   const PAGES = [['pipeline', 'Pipeline'], ['live', 'Live analytics'], ['failed', 'Failed events'],
-    ['lake', 'Lake and quality'], ['batch', 'Batch analytics'], ['runs', 'Runs']];
+    ['lake', 'Lake and quality'], ['batch', 'Batch analytics'], ['runs', 'Runs'],
+    ['alerts', 'Alerts']];
   let session = null;
 
   async function api(path, options) {

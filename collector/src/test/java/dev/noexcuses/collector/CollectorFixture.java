@@ -51,6 +51,13 @@ final class CollectorFixture {
         return http;
     }
 
+    /** What navigator.sendBeacon sends: text/plain, the write key in the query, no other headers. */
+    AggregatedHttpResponse beacon(String key, byte[] body) {
+        RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, "/v1/events?write_key=" + key)
+                .contentType(MediaType.PLAIN_TEXT_UTF_8).build();
+        return http.execute(HttpRequest.of(headers, HttpData.wrap(body))).aggregate().join();
+    }
+
     AggregatedHttpResponse post(String key, MediaType type, byte[] body, String... extraHeaders) {
         com.linecorp.armeria.common.RequestHeadersBuilder headers = RequestHeaders.builder(HttpMethod.POST, "/v1/events");
         if (type != null) {

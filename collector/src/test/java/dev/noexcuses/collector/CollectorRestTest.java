@@ -201,12 +201,20 @@ class CollectorRestTest {
 
     @Test
     void aWrongContentTypeGets415AndARecord() {
-        AggregatedHttpResponse response = fixture.post(KEY, MediaType.PLAIN_TEXT_UTF_8,
-                "hello".getBytes(StandardCharsets.UTF_8));
+        AggregatedHttpResponse response = fixture.post(KEY, MediaType.XML_UTF_8,
+                "<hello/>".getBytes(StandardCharsets.UTF_8));
         assertThat(response.status().code()).isEqualTo(415);
         JsonNode record = single(json(response));
-        assertThat(record.get("payload").asText()).isEqualTo("hello");
-        assertThat(record.get("context").get("content_type").asText()).startsWith("text/plain");
+        assertThat(record.get("payload").asText()).isEqualTo("<hello/>");
+        assertThat(record.get("context").get("content_type").asText()).startsWith("text/xml");
+    }
+
+    @Test
+    void aBeaconWithTheWriteKeyInTheQueryAndATextPlainJsonBodyIsAccepted() {
+        AggregatedHttpResponse response = fixture.beacon(KEY, Json.toBytes(List.of(validEvent())));
+        assertThat(response.status().code()).as(response.contentUtf8()).isEqualTo(200);
+        assertThat(json(response).get("accepted").asInt()).isEqualTo(1);
+        assertThat(fixture.beacon("guess", Json.toBytes(List.of(validEvent()))).status().code()).isEqualTo(401);
     }
 
     @Test

@@ -11,6 +11,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.file.FileService;
 import com.linecorp.armeria.server.file.HttpFile;
 import com.typesafe.config.Config;
+import dev.noexcuses.console.alerts.AlertsPageApi;
 import dev.noexcuses.console.auth.AccessControl;
 import dev.noexcuses.console.auth.ConsoleUser;
 import dev.noexcuses.console.auth.PasswordHash;
@@ -23,6 +24,7 @@ import dev.noexcuses.console.runs.RunsApi;
 import dev.noexcuses.console.sql.BatchAnalyticsApi;
 import dev.noexcuses.console.pipeline.PipelineApi;
 import dev.noexcuses.console.search.SearchClient;
+import dev.noexcuses.console.shop.ShopSite;
 import dev.noexcuses.console.web.JsonResponses;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsoleServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
     /** The pages, in the order of the navigation bar. */
-    static final List<String> PAGES = List.of("pipeline", "live", "failed", "lake", "batch", "runs");
+    static final List<String> PAGES = List.of("pipeline", "live", "failed", "lake", "batch", "runs", "alerts");
     /** The password of the default user in reference.conf: allowed only while the console listens on loopback. */
     static final String DEFAULT_PASSWORD = "admin";
     private static final String STATIC = "console/static";
@@ -94,7 +96,10 @@ public final class ConsoleServer implements AutoCloseable {
                     .annotatedService(new FailedEventsApi(search, settings.failedIndices(), config))
                     .annotatedService(lake)
                     .annotatedService(new BatchAnalyticsApi(settings.trinoJdbcUrl(), settings.trinoUser()))
-                    .annotatedService(new RunsApi(settings.orchestratorUrl()));
+                    .annotatedService(new RunsApi(settings.orchestratorUrl()))
+                    .annotatedService(new AlertsPageApi(config.getString("console.alerting.url"), config.getString("admin.token")));
+            ShopSite shop = new ShopSite(ShopSite.Settings.from(config));
+            shop.addTo(sb);
             for (String page : PAGES) {
                 sb.service("/" + page, HttpFile.of(loader, STATIC + "/" + page + ".html").asService());
             }
@@ -102,7 +107,8 @@ public final class ConsoleServer implements AutoCloseable {
                     settings.secureCookie(), clock));
             sb.decorator((delegate, ctx, req) -> {
                 // Nothing is loaded from elsewhere; ECharts sets inline styles on its tooltips.
-                ctx.addAdditionalResponseHeader("Content-Security-Policy", "default-src 'self'; "
+                ctx.addAdditionalResponseHeader("Content-Security-Policy", ctx.path().startsWith(ShopSite.PREFIX)
+                        ? shop.contentSecurityPolicy() : "default-src 'self'; "
                         + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
                 ctx.addAdditionalResponseHeader("X-Content-Type-Options", "nosniff");
                 ctx.addAdditionalResponseHeader("Referrer-Policy", "no-referrer");

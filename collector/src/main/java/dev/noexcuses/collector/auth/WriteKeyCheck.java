@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class WriteKeyCheck implements DecoratingHttpServiceFunction {
     private static final Logger LOG = LoggerFactory.getLogger(WriteKeyCheck.class);
     public static final String HEADER = "x-write-key";
+    /** The key in the query string, for clients that cannot set headers (navigator.sendBeacon). */
+    public static final String QUERY_PARAMETER = "write_key";
 
     private final AtomicReference<WriteKeys> keys;
     private final ClientIpResolver ipResolver;
@@ -71,6 +74,10 @@ public final class WriteKeyCheck implements DecoratingHttpServiceFunction {
         String clientIp = ipResolver.resolve(ctx.remoteAddress().getAddress(),
                 req.headers().get(HttpHeaderNames.X_FORWARDED_FOR));
         String presented = req.headers().get(HEADER);
+        if (presented == null && !Answers.isGrpc(req.contentType())) {
+            // navigator.sendBeacon cannot set headers: browsers leaving a page send the key in the query.
+            presented = QueryParams.fromQueryString(ctx.query()).get(QUERY_PARAMETER);
+        }
         Optional<Set<String>> sources = keys.get().sourcesOf(presented);
         if (sources.isPresent()) {
             new AuthenticatedRequest(sources.get(), WriteKeys.fingerprint(presented), clientIp).attachTo(ctx);

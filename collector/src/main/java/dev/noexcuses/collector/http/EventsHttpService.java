@@ -68,7 +68,8 @@ public final class EventsHttpService implements HttpService {
     private CompletableFuture<HttpResponse> handle(RequestInfo info, MediaType contentType, String encoding,
                                                    BoundedBody body) {
         String requestId = info.requestId();
-        boolean json = contentType != null && contentType.isJson();
+        // text/plain is read as JSON too: navigator.sendBeacon may send only such types cross-origin.
+        boolean json = contentType != null && (contentType.isJson() || contentType.is(MediaType.PLAIN_TEXT));
         boolean protobuf = contentType != null && (contentType.is(PROTOBUF)
                 || contentType.is(MediaType.PROTOBUF) || contentType.is(MediaType.X_PROTOBUF));
         boolean identity = ContentDecoding.isIdentity(encoding);

@@ -37,9 +37,9 @@ public final class AccessControl implements DecoratingHttpServiceFunction {
     public static final String COOKIE = "console_session";
     public static final String CSRF_HEADER = "X-CSRF-Token";
     private static final AttributeKey<Session> SESSION = AttributeKey.valueOf(AccessControl.class, "session");
-    /** Paths anyone may fetch: the login page and its assets, the health check. */
-    private static final List<String> PUBLIC_PREFIXES = List.of("/static/", "/vendor/");
-    private static final List<String> PUBLIC_PATHS = List.of("/login", "/healthz", "/favicon.ico");
+    /** Paths anyone may fetch: the login page and its assets, the health check, the demo shop. */
+    private static final List<String> PUBLIC_PREFIXES = List.of("/static/", "/vendor/", "/shop/");
+    private static final List<String> PUBLIC_PATHS = List.of("/login", "/healthz", "/favicon.ico", "/shop");
 
     private final Map<String, ConsoleUser> users;
     private final SessionStore sessions;

@@ -1,14 +1,40 @@
 package dev.noexcuses.platform.runtime;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import dev.noexcuses.collector.CollectorServer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 final class CollectorService implements RunningService {
     private final CollectorServer server;
 
     CollectorService(Config config) {
-        this.server = CollectorServer.start(config);
+        this.server = CollectorServer.start(withShopOrigin(config));
+    }
+
+    /**
+     * The console's demo shop (/shop/) posts events from the console's origin: that origin is allowed
+     * (CORS) besides the configured ones, while the console and its shop are on and on a fixed port.
+     */
+    static Config withShopOrigin(Config config) {
+        if (!config.getBoolean("console.enabled") || !config.getBoolean("console.shop.enabled")
+                || config.getInt("console.port") <= 0) {
+            return config;
+        }
+        List<String> origins = new ArrayList<>(config.getStringList("collector.cors-allowed-origins"));
+        if (origins.contains("*")) {
+            return config;
+        }
+        int port = config.getInt("console.port");
+        for (String host : List.of("localhost", "127.0.0.1", config.getString("console.host"))) {
+            String origin = "http://" + host + ":" + port;
+            if (!origins.contains(origin)) {
+                origins.add(origin);
+            }
+        }
+        return config.withValue("collector.cors-allowed-origins", ConfigValueFactory.fromIterable(origins));
     }
 
     @Override

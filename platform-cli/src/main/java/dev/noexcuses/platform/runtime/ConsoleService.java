@@ -16,7 +16,15 @@ final class ConsoleService implements RunningService {
     ConsoleService(Config config, List<RunningService> services) {
         List<Map<String, String>> components = new ArrayList<>();
         String latencyMetrics = "";
+        String alertingUrl = config.getString("console.alerting.url");
+        String shopCollector = config.getString("console.shop.collector-url");
         for (RunningService s : services) {
+            if ("collector".equals(s.name()) && s.endpoints().containsKey("rest") && shopCollector.isBlank()) {
+                shopCollector = s.endpoints().get("rest").replace("/v1/events", "");
+            }
+            if ("alerting".equals(s.name()) && s.endpoints().containsKey("api") && alertingUrl.isBlank()) {
+                alertingUrl = s.endpoints().get("api").replace("/api/alerts", "");
+            }
             if (s.healthUrl() != null) {
                 components.add(Map.of("name", s.name(), "health-url", s.healthUrl()));
             }
@@ -27,6 +35,8 @@ final class ConsoleService implements RunningService {
         Config withServices = ConfigFactory.empty()
                 .withValue("console.components", ConfigValueFactory.fromIterable(components))
                 .withValue("console.latency-metrics-url", ConfigValueFactory.fromAnyRef(latencyMetrics))
+                .withValue("console.alerting.url", ConfigValueFactory.fromAnyRef(alertingUrl))
+                .withValue("console.shop.collector-url", ConfigValueFactory.fromAnyRef(shopCollector))
                 .withValue("console.trino.jdbc-url", ConfigValueFactory.fromAnyRef(trinoJdbcUrl(config)))
                 .withFallback(config);
         this.server = ConsoleServer.start(withServices);

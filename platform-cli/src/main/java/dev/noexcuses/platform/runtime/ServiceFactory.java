@@ -14,7 +14,8 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
             new ServiceFactory("enricher", EnricherService::new),
             new ServiceFactory("realtime-loader", RealtimeLoaderService::new),
             new ServiceFactory("batch-loader", BatchLoaderService::new),
-            new ServiceFactory("orchestrator", OrchestratorService::new));
+            new ServiceFactory("orchestrator", OrchestratorService::new),
+            new ServiceFactory("alerting", AlertingService::new));
 
     public static Optional<ServiceFactory> named(String name) {
         String wanted = name.toLowerCase(Locale.ROOT);

@@ -51,6 +51,8 @@ class RealtimeLoaderTest {
                 assertThat(hit.source().path("enrichments").path("products").get(0).path("price").asDouble())
                         .isEqualTo(98.86);
                 assertThat(hit.source().path("data").path("page").asText()).isEqualTo("/products/P0001");
+                // Collector receive to the bulk request, for latency aggregations (alerting).
+                assertThat(hit.source().path("loader").path("latency_ms").isNumber()).isTrue();
             });
             EventEnvelope last = events.get(29);
             assertThat(t.byId(all, last.eventId())).singleElement()

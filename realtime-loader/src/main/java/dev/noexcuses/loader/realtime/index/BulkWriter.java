@@ -2,6 +2,7 @@ package dev.noexcuses.loader.realtime.index;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.failsafe.Execution;
 import dev.failsafe.RetryPolicy;
 import dev.noexcuses.common.retry.Retries;
@@ -156,12 +157,29 @@ public final class BulkWriter {
 
     private static BulkRequest request(List<IndexDocument> batch) {
         BulkRequest.Builder bulk = new BulkRequest.Builder();
+        long now = System.currentTimeMillis();
         for (IndexDocument document : batch) {
+            stampLatency(document, now);
             bulk.operations(op -> op.index(index -> index
                     .index(document.index())
                     .id(document.id())
                     .document(document.source())));
         }
         return bulk.build();
+    }
+
+    /**
+     * Adds {@code loader.sent_at} and {@code loader.latency_ms} (collector receive to this request) to an
+     * enriched event, so latency can be aggregated in the index itself (alerting's p99 rule); a retried
+     * document gets the time of its last try.
+     */
+    private static void stampLatency(IndexDocument document, long nowMs) {
+        if (document.kind() != IndexDocument.Kind.ENRICHED || document.receivedAt() == null
+                || !(document.source() instanceof ObjectNode event)) {
+            return;
+        }
+        event.putObject("loader")
+                .put("sent_at", java.time.Instant.ofEpochMilli(nowMs).toString())
+                .put("latency_ms", Math.max(0, nowMs - document.receivedAt().toEpochMilli()));
     }
 }

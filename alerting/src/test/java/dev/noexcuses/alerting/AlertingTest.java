@@ -51,7 +51,7 @@ import org.opensearch.client.opensearch.OpenSearchClient;
  * HTTP receiver counts the signed webhook notifications it accepts.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DlqSpikeAlertTest {
+class AlertingTest {
     private static final String SECRET = "test-webhook-secret-0123456789";
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC);
 
@@ -209,6 +209,41 @@ class DlqSpikeAlertTest {
         }
     }
 
+    @Test
+    void volumeDropSilentSourceAndLatencyAreMeasuredFromTheIndices() throws Exception {
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofDays(1));
+        // shop-a: 20 events in this hour on each of the 3 previous days, 4 now. app-b: quiet for 30 minutes.
+        for (int day = 1; day <= 3; day++) {
+            for (int i = 0; i < 20; i++) {
+                enriched(t.minus(Duration.ofDays(day)).minusSeconds(60L + i * 60), "shop-a", 100);
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            enriched(t.minusSeconds(60L + i * 60), "shop-a", 4_000 + i * 1_000L);
+        }
+        enriched(t.minus(Duration.ofMinutes(30)), "app-b", 200);
+        refresh();
+        var queries = new dev.noexcuses.alerting.search.RuleQueries(
+                dev.noexcuses.alerting.search.SearchCluster.fromConfig(config), prefix + "enriched-*", prefix + "failed-*");
+        var volume = new dev.noexcuses.alerting.rule.AlertRule("volume", dev.noexcuses.alerting.rule.RuleKind.VOLUME_DROP,
+                Duration.ofHours(1), 3, Duration.ofDays(1), 0.5, 10, Duration.ZERO);
+        assertThat(queries.observe(volume, t)).filteredOn(o -> o.group().equals("shop-a")).singleElement()
+                .satisfies(o -> {
+                    assertThat(o.breaching()).isTrue();
+                    assertThat(o.value()).isEqualTo(4 / 20.0);
+                });
+        var silent = new dev.noexcuses.alerting.rule.AlertRule("silent", dev.noexcuses.alerting.rule.RuleKind.SILENT_SOURCE,
+                Duration.ofMinutes(15), 7, Duration.ofHours(24), 0, 0, Duration.ZERO);
+        assertThat(queries.observe(silent, t)).filteredOn(dev.noexcuses.alerting.rule.Observation::breaching)
+                .extracting(dev.noexcuses.alerting.rule.Observation::group).containsExactly("app-b");
+        var latency = new dev.noexcuses.alerting.rule.AlertRule("latency", dev.noexcuses.alerting.rule.RuleKind.SEARCHABLE_LATENCY,
+                Duration.ofMinutes(5), 7, Duration.ofDays(1), 5, 4, Duration.ZERO);
+        assertThat(queries.observe(latency, t)).singleElement().satisfies(o -> {
+            assertThat(o.breaching()).isTrue();
+            assertThat(o.value()).isGreaterThan(5).isLessThanOrEqualTo(7);
+        });
+    }
+
     private List<JsonNode> notifications(String rule) {
         return accepted.stream().filter(n -> n.get("rule").asText().equals(rule)).toList();
     }
@@ -219,6 +254,14 @@ class DlqSpikeAlertTest {
                 {"event_id":"%s","schema":"%s","event_time":"%s","source":"web-shop","anonymous_id":"a-1",
                  "data":{"url":"https://shop.example.com/"},"collector":{"received_at":"%s"}}"""
                 .formatted(id, schema, receivedAt, receivedAt));
+    }
+
+    private void enriched(Instant receivedAt, String source, long latencyMs) throws Exception {
+        String id = UUID.randomUUID().toString();
+        index(prefix + "enriched-" + DAY.format(receivedAt), id, """
+                {"event_id":"%s","schema":"com.webshop/page_view/1-0-0","event_time":"%s","source":"%s",
+                 "anonymous_id":"a-1","collector":{"received_at":"%s"},"loader":{"latency_ms":%d}}"""
+                .formatted(id, receivedAt, source, receivedAt, latencyMs));
     }
 
     private void failed(Instant failedAt, String type, String schema) throws Exception {

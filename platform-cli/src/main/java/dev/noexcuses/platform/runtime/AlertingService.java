@@ -1,0 +1,49 @@
+package dev.noexcuses.platform.runtime;
+
+import com.typesafe.config.Config;
+import dev.noexcuses.alerting.Alerting;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The alert evaluator (rules every alerting.interval, notifications), unless alerting.enabled is false. */
+final class AlertingService implements RunningService {
+    private final Alerting alerting;
+
+    AlertingService(Config config) {
+        this.alerting = config.getBoolean("alerting.enabled") ? Alerting.start(config) : null;
+    }
+
+    @Override
+    public String name() {
+        return "alerting";
+    }
+
+    @Override
+    public Map<String, String> endpoints() {
+        if (alerting == null) {
+            return Map.of("evaluator", "disabled (alerting.enabled = false)");
+        }
+        Map<String, String> endpoints = new LinkedHashMap<>(AdminEndpoints.of(alerting.httpPort()));
+        if (alerting.httpPort() > 0) {
+            endpoints.put("api", "http://localhost:" + alerting.httpPort() + "/api/alerts");
+        }
+        return endpoints;
+    }
+
+    @Override
+    public String healthUrl() {
+        return alerting == null ? null : AdminEndpoints.healthUrl(alerting.httpPort());
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return alerting == null || alerting.isHealthy();
+    }
+
+    @Override
+    public void close() {
+        if (alerting != null) {
+            alerting.close();
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package dev.noexcuses.platform.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.privacy.Pseudonymiser;
+import dev.noexcuses.enricher.geo.MmdbWriter;
+import dev.noexcuses.infra.LocalInfra;
+import dev.noexcuses.platform.runtime.PlatformRuntime;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The demo shop and the Alerts page as visitors and operators meet them: the whole platform on real
+ * embedded infrastructure, the shop at /shop/ in headless Chromium (one browser for the class), and
+ * what the shop's tracker sent read back from OpenSearch.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ShopAndAlertsTest {
+    private static final Duration PAGE_WAIT = Duration.ofSeconds(60);
+
+    private Path dataDir;
+    private PlatformRuntime runtime;
+    private String console;
+    private ChromeDriver browser;
+    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+    @BeforeAll
+    void startPlatform() throws Exception {
+        dataDir = Files.createTempDirectory("shop-test-");
+        browser = HeadlessChromium.start(dataDir.resolve("chromium-profile"));
+        int apiPort = LocalInfra.freePort();
+        Path geo = dataDir.resolve("dbip-city-ipv4.mmdb");
+        MmdbWriter.writeCityDatabase(geo, MmdbWriter.Layout.DBIP_CITY, List.of(
+                new MmdbWriter.Location("81.2.69.0/24", "GB", "-", "England", "London", 51.5143, -0.0912)));
+        // A fixed console port: the collector allows the shop's origin (CORS) from the start.
+        Config config = PlatformConfig.defaults(Map.ofEntries(
+                Map.entry("enricher.enrichments.geoip.database", geo.toString()),
+                Map.entry("platform.data-dir", dataDir.toString()),
+                Map.entry("platform.home", Path.of("..").toAbsolutePath().normalize().toString()),
+                Map.entry("local-infra.kafka.port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.kafka.controller-port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.opensearch.port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.opensearch.transport-port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.postgres.port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.s3.port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.trino.enabled", "false"),
+                Map.entry("collector.port", "0"),
+                Map.entry("enrichment-api.port", String.valueOf(apiPort)),
+                Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
+                Map.entry("enricher.admin.port", "0"),
+                Map.entry("realtime-loader.admin.port", "0"),
+                Map.entry("batch-loader.admin.port", "0"),
+                Map.entry("orchestrator.admin.port", "0"),
+                Map.entry("alerting.http.port", "0"),
+                Map.entry("console.port", String.valueOf(LocalInfra.freePort()))));
+        runtime = PlatformRuntime.start(config, dataDir, new PrintStream(new ByteArrayOutputStream(), true));
+        console = runtime.consoleUrl().orElseThrow();
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aShopVisitIsSearchableWithItsSchemasAndIdentityAndNothingIsSentWithoutConsent() throws Exception {
+        // Without consent: a marked button, add to cart, a form. Nothing may leave the page, nothing is stored.
+        browser.get(console + "/shop/");
+        wait(d -> d.findElement(By.id("add-P0001")));
+        assertThat(browser.findElement(By.id("consent")).isSelected()).isFalse();
+        browser.executeScript("""
+                window.collectorCalls = 0;
+                const fetchOriginal = window.fetch;
+                window.fetch = function (url) {
+                  if (String(url).includes('/v1/events')) window.collectorCalls++;
+                  return fetchOriginal.apply(this, arguments);
+                };
+                const beaconOriginal = navigator.sendBeacon.bind(navigator);
+                navigator.sendBeacon = function (url, body) {
+                  if (String(url).includes('/v1/events')) window.collectorCalls++;
+                  return beaconOriginal(url, body);
+                };""");
+        browser.findElement(By.id("promo")).click();
+        browser.findElement(By.id("add-P0001")).click();
+        browser.findElement(By.id("newsletter-email")).sendKeys("nobody@example.com");
+        browser.findElement(By.id("newsletter-submit")).click();
+        wait(d -> d.findElement(By.id("newsletter-result")).getText().contains("Thank you"));
+        List<?> withoutConsent = (List<?>) browser.executeScript("""
+                shopTracker.flushOnExit();
+                return shopTracker.flush().then(() => [window.collectorCalls, shopTracker.queue.length, shopTracker.sent,
+                    localStorage.getItem('noexcuses.anonymous_id'), localStorage.getItem('noexcuses.outbox')]);""");
+        assertThat(withoutConsent).containsExactly(0L, 0L, 0L, null, null);
+        assertThat(browser.findElement(By.id("cart-count")).getText()).isEqualTo("1");
+
+        // With consent: the same visitor clicks, opens a product, adds it, logs in.
+        browser.findElement(By.id("consent")).click();
+        String anonymousId = (String) browser.executeScript("return localStorage.getItem('noexcuses.anonymous_id')");
+        assertThat(anonymousId).isNotBlank();
+        browser.findElement(By.id("promo")).click();
+        // Leaving the page hands the queued click to sendBeacon.
+        browser.findElement(By.id("open-P0002")).click();
+        wait(d -> d.findElement(By.id("add-to-cart"))).click();
+        wait(d -> d.findElement(By.id("cart-count")).getText().equals("2"));
+        browser.get(console + "/shop/login.html");
+        wait(d -> d.findElement(By.id("login-email"))).sendKeys("alice@example.com");
+        browser.findElement(By.id("login-password")).sendKeys("secret");
+        browser.findElement(By.id("login-submit")).click();
+        wait(d -> d.findElement(By.id("logout")));
+        assertThat(browser.executeScript("return localStorage.getItem('noexcuses.anonymous_id')")).isEqualTo(anonymousId);
+
+        // What OpenSearch holds is what the visitor did after consenting, with the anonymous id, and the
+        // user id (pseudonymised, as the platform stores it) from the login on.
+        String user = Pseudonymiser.from(runtime.serviceConfig()).hmac("u-alice");
+        List<JsonNode> events = new ArrayList<>();
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+            events.clear();
+            events.addAll(enrichedEvents());
+            assertThat(events).extracting(e -> e.path("schema").asText()).contains(
+                    "com.webshop/page_view/1-0-0", "com.webshop/button_click/1-0-0", "com.webshop/product_view/1-0-0",
+                    "com.webshop/add_to_cart/1-0-0", "com.webshop/form_submit/1-0-0", "com.webshop/login/1-0-0");
+            assertThat(events).filteredOn(e -> e.path("schema").asText().equals("com.webshop/page_view/1-0-0")
+                    && e.has("user_id")).isNotEmpty();
+        });
+        assertThat(events).allSatisfy(e -> {
+            assertThat(e.path("anonymous_id").asText()).isEqualTo(anonymousId);
+            assertThat(e.path("source").asText()).isEqualTo("web-shop");
+        });
+        assertThat(events).filteredOn(e -> e.path("schema").asText().equals("com.webshop/button_click/1-0-0"))
+                .extracting(e -> e.path("data").path("element_id").asText()).contains("promo-banner", "add-to-cart");
+        assertThat(events).filteredOn(e -> e.path("schema").asText().equals("com.webshop/add_to_cart/1-0-0"))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.path("data").path("product_id").asText()).isEqualTo("P0002");
+                    assertThat(e.has("user_id")).isFalse();
+                });
+        assertThat(events).filteredOn(e -> e.path("schema").asText().equals("com.webshop/login/1-0-0"))
+                .singleElement().satisfies(e -> assertThat(e.path("user_id").asText()).isEqualTo(user));
+        assertThat(events).filteredOn(e -> e.path("schema").asText().equals("com.webshop/form_submit/1-0-0"))
+                .extracting(e -> e.path("data").path("form_id").asText()).containsExactly("login-form");
+        // Nothing from before consent: no newsletter form, one promo click only.
+        assertThat(events).filteredOn(e -> e.path("data").path("element_id").asText().equals("promo-banner")).hasSize(1);
+        assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void theAlertsPageShowsTheRulesAndSilencesARuleBehindLoginAndCsrf() throws Exception {
+        browser.get(console + "/alerts");
+        wait(d -> d.getCurrentUrl().endsWith("/login"));
+        browser.findElement(By.id("user")).sendKeys("admin");
+        browser.findElement(By.id("password")).sendKeys("admin");
+        browser.findElement(By.id("login-button")).click();
+        browser.get(console + "/alerts");
+        wait(d -> d.findElement(By.id("alerts-rules")).getText().contains("dlq-share"));
+        assertThat(browser.findElement(By.id("alerts-rules")).getText())
+                .contains("volume-drop", "silent-source", "schema-violation-spike", "searchable-latency");
+        browser.findElement(By.cssSelector("#alerts-rules button.silence[data-rule='silent-source']")).click();
+        wait(d -> d.findElement(By.id("alerts-silences")).getText().contains("silent-source"));
+        assertThat(browser.findElement(By.id("alerts-silences")).getText()).contains("admin");
+        assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
+
+        // The same action without the page's CSRF token is refused.
+        String cookie = browser.manage().getCookieNamed("console_session").getName() + "="
+                + browser.manage().getCookieNamed("console_session").getValue();
+        HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create(console + "/api/alerts/silence"))
+                .header("Cookie", cookie).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"rule\":\"dlq-share\",\"duration\":\"1h\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(403);
+    }
+
+    private List<JsonNode> enrichedEvents() throws Exception {
+        String search = runtime.serviceConfig().getString("opensearch.url");
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(search
+                        + "/events-enriched-*/_search?ignore_unavailable=true&allow_no_indices=true"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"size\":500,\"query\":{\"match_all\":{}}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        List<JsonNode> out = new ArrayList<>();
+        Json.mapper().readTree(r.body()).path("hits").path("hits").forEach(h -> out.add(h.path("_source")));
+        return out;
+    }
+
+    private <T> T wait(Function<WebDriver, T> condition) {
+        return new WebDriverWait(browser, PAGE_WAIT).ignoring(org.openqa.selenium.NoSuchElementException.class)
+                .until(condition::apply);
+    }
+}
