@@ -2,13 +2,6 @@ package dev.noexcuses.alerting;
 
 import static java.util.Objects.requireNonNull;
 
-import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.ResponseHeaders;
-import com.linecorp.armeria.server.Server;
-import com.linecorp.armeria.server.ServerBuilder;
 import com.typesafe.config.Config;
 import dev.noexcuses.alerting.api.AlertsApi;
 import dev.noexcuses.alerting.notify.LogChannel;
@@ -18,27 +11,25 @@ import dev.noexcuses.alerting.search.RuleQueries;
 import dev.noexcuses.alerting.search.SearchCluster;
 import dev.noexcuses.alerting.state.AlertDatabase;
 import dev.noexcuses.alerting.state.AlertStore;
+import dev.noexcuses.common.admin.AdminServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Alerting as a service: the evaluator on a schedule ({@code alerting.interval}), its state in the
- * platform's PostgreSQL, and an HTTP server with {@code /healthz}, {@code /readyz}, {@code /metrics} and
- * the JSON API of {@link AlertsApi}.
+ * platform's PostgreSQL, and the platform's admin server ({@code /healthz}, {@code /readyz},
+ * {@code /metrics}) with the JSON API of {@link AlertsApi} beside them.
  */
 public final class Alerting implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Alerting.class);
@@ -46,9 +37,9 @@ public final class Alerting implements AutoCloseable {
     private final AlertDatabase db;
     private final AlertEvaluator evaluator;
     private final ScheduledExecutorService schedule;
-    private final Server http;
+    private final AdminServer http;
 
-    private Alerting(AlertDatabase db, AlertEvaluator evaluator, ScheduledExecutorService schedule, Server http) {
+    private Alerting(AlertDatabase db, AlertEvaluator evaluator, ScheduledExecutorService schedule, AdminServer http) {
         this.db = db;
         this.evaluator = evaluator;
         this.schedule = schedule;
@@ -103,39 +94,16 @@ public final class Alerting implements AutoCloseable {
                     }
                 }, Math.min(every, 10_000), every, TimeUnit.MILLISECONDS);
             }
-            Server server = settings.http().port() < 0 ? null
-                    : httpServer(settings, new AlertsApi(evaluator, store, clock), meters);
-            return new Alerting(db, evaluator, executor, server);
+            AlertsApi api = new AlertsApi(evaluator, store, clock);
+            ScheduledExecutorService running = executor;
+            BooleanSupplier healthy = () -> running == null || !running.isShutdown();
+            AdminServer http = settings.http().port() < 0 ? null
+                    : AdminServer.start(settings.http(), healthy, healthy, null, meters, sb -> sb.annotatedService(api));
+            return new Alerting(db, evaluator, executor, http);
         } catch (RuntimeException e) {
             db.close();
             throw e;
         }
-    }
-
-    private static Server httpServer(AlertingSettings settings, AlertsApi api, PrometheusMeterRegistry meters) {
-        ServerBuilder sb = Server.builder()
-                .http(new InetSocketAddress(settings.http().host(), settings.http().port()))
-                .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))
-                .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ok"))
-                .service("/readyz", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ok"))
-                .service("/metrics", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
-                        MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), meters.scrape()))
-                .annotatedService(api);
-        String token = settings.http().token();
-        if (!token.isEmpty()) {
-            byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-            sb.decorator((delegate, ctx, req) -> {
-                String given = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
-                if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-                    return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)
-                            .add(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer").build());
-                }
-                return delegate.serve(ctx, req);
-            });
-        }
-        Server server = sb.build();
-        server.start().join();
-        return server;
     }
 
     /** Evaluates every rule now (by the clock given at start) and delivers pending notifications. */
@@ -145,7 +113,7 @@ public final class Alerting implements AutoCloseable {
 
     /** The HTTP server's port, or -1 when it is off. */
     public int httpPort() {
-        return http == null ? -1 : http.activeLocalPort();
+        return http == null ? -1 : http.port();
     }
 
     public boolean isHealthy() {
@@ -163,7 +131,7 @@ public final class Alerting implements AutoCloseable {
             }
         }
         if (http != null) {
-            http.stop().join();
+            http.close();
         }
         db.close();
     }

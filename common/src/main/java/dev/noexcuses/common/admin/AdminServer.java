@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -57,6 +58,16 @@ public final class AdminServer implements AutoCloseable {
     /** @param statusJson the body of {@code /status}, or null for a service without one */
     public static AdminServer start(Access access, BooleanSupplier healthy, BooleanSupplier ready,
                                     Supplier<String> statusJson, PrometheusMeterRegistry meters) {
+        return start(access, healthy, ready, statusJson, meters, sb -> { });
+    }
+
+    /**
+     * The same, with the service's own routes (e.g. a JSON API) added by {@code routes}, behind the same
+     * address and token.
+     */
+    public static AdminServer start(Access access, BooleanSupplier healthy, BooleanSupplier ready,
+                                    Supplier<String> statusJson, PrometheusMeterRegistry meters,
+                                    Consumer<ServerBuilder> routes) {
         String host = access.host();
         int port = access.port();
         HealthChecker live = healthy::getAsBoolean;
@@ -71,6 +82,7 @@ public final class AdminServer implements AutoCloseable {
             builder.service("/status", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
                     statusJson.get()));
         }
+        routes.accept(builder);
         if (!access.token().isEmpty()) {
             byte[] expected = ("Bearer " + access.token()).getBytes(StandardCharsets.UTF_8);
             builder.decorator((delegate, ctx, req) -> {

@@ -51,7 +51,10 @@ final class Foreground {
                 System.out.printf("  %-28s %s%n", s.name() + "." + k, v)));
         System.out.println("Where to look next:");
         runtime.consoleUrl().ifPresent(url -> System.out.println("  console         " + url
-                + " (pipeline, live and batch analytics, failed events, lake; log in as admin, see docs/console.md)"));
+                + " (pipeline, live and batch analytics, failed events, lake, alerts; log in as admin, see docs/console.md)"));
+        runtime.consoleUrl().ifPresent(url -> System.out.println("  demo shop       " + url
+                + "/shop/ (allow analytics, click around, log in: docs/capturing-clicks-and-logins.md)"));
+        System.out.println("  alerts          ./platform alerts list, ./platform alerts history (docs/alerting.md)");
         System.out.println("  live events     OpenSearch indices events-enriched-* and events-failed-* at the opensearch.url above");
         System.out.println("  lake tables     raw.enriched_events, raw.failed_events (./platform lake tables)");
         System.out.println("  SQL             " + sqlHint(runtime));

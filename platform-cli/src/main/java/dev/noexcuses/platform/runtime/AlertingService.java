@@ -9,8 +9,13 @@ import java.util.Map;
 final class AlertingService implements RunningService {
     private final Alerting alerting;
 
+    private final String disabled;
+
     AlertingService(Config config) {
-        this.alerting = config.getBoolean("alerting.enabled") ? Alerting.start(config) : null;
+        // Rules read the live data in OpenSearch: without a search cluster there is nothing to evaluate.
+        this.disabled = !config.getBoolean("alerting.enabled") ? "disabled (alerting.enabled = false)"
+                : config.getString("opensearch.url").isBlank() ? "disabled (no search cluster: opensearch.url)" : null;
+        this.alerting = disabled == null ? Alerting.start(config) : null;
     }
 
     @Override
@@ -21,7 +26,7 @@ final class AlertingService implements RunningService {
     @Override
     public Map<String, String> endpoints() {
         if (alerting == null) {
-            return Map.of("evaluator", "disabled (alerting.enabled = false)");
+            return Map.of("evaluator", disabled);
         }
         Map<String, String> endpoints = new LinkedHashMap<>(AdminEndpoints.of(alerting.httpPort()));
         if (alerting.httpPort() > 0) {

@@ -119,7 +119,8 @@ class ShopAndAlertsTest {
         browser.findElement(By.id("newsletter-email")).sendKeys("nobody@example.com");
         browser.findElement(By.id("newsletter-submit")).click();
         wait(d -> d.findElement(By.id("newsletter-result")).getText().contains("Thank you"));
-        List<?> withoutConsent = (List<?>) browser.executeScript("""
+        @SuppressWarnings("unchecked")
+        List<Object> withoutConsent = (List<Object>) browser.executeScript("""
                 shopTracker.flushOnExit();
                 return shopTracker.flush().then(() => [window.collectorCalls, shopTracker.queue.length, shopTracker.sent,
                     localStorage.getItem('noexcuses.anonymous_id'), localStorage.getItem('noexcuses.outbox')]);""");
