@@ -2,8 +2,10 @@ package dev.noexcuses.lakehouse.bench;
 
 import dev.noexcuses.lakehouse.Progress;
 import dev.noexcuses.lakehouse.jobs.CurateJob;
-import dev.noexcuses.lakehouse.jobs.DayCounts;
+import dev.noexcuses.lakehouse.jobs.DailyJob;
 import dev.noexcuses.lakehouse.jobs.LakeTables;
+import dev.noexcuses.lakehouse.jobs.ModelJob;
+import dev.noexcuses.lakehouse.jobs.SessionsJob;
 import dev.noexcuses.lakehouse.runs.SparkMetrics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,19 +18,24 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Builds {@code curated.events} from N raw events with the Spark curate job, and the same
+ * Builds the curated tables ({@code curated.events}, {@code sessions}, the star schema and
+ * {@code daily_kpis}) from N raw events with the Spark curate, sessions and model jobs, and the same
  * transformations as DuckDB SQL on the same Parquet files (the list taken from Iceberg), in the same
- * run, alternating Spark, DuckDB, Spark, DuckDB. Prints each round's time, the medians, their ratio
- * and Spark's peak heap. Usage: {@code bench/run lakehouse [events] [rounds] [dir]}.
+ * run, alternating Spark, DuckDB, Spark, DuckDB. Prints each round's time per job, the medians, their
+ * ratio, both engines' row counts per table (they must agree) and Spark's peak heap.
+ * Usage: {@code bench/run lakehouse [events] [rounds] [dir]}.
  */
-public final class CurateBenchmark {
-    private CurateBenchmark() {}
+public final class CuratedTablesBenchmark {
+    private CuratedTablesBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         long events = args.length > 0 ? Long.parseLong(args[0].replace("_", "")) : 10_000_000L;
@@ -37,11 +44,11 @@ public final class CurateBenchmark {
         int cores = Runtime.getRuntime().availableProcessors();
         Files.createDirectories(dir);
         PrintStream out = System.out;
-        out.printf("Curate benchmark: %,d raw events, %d round(s) each, %d cores, JVM heap %,d MiB, in %s%n", events, rounds,
+        out.printf("Curated tables benchmark: %,d raw events, %d round(s) each, %d cores, JVM heap %,d MiB, in %s%n", events, rounds,
                 cores, Runtime.getRuntime().maxMemory() / (1024 * 1024), dir);
 
         SparkSession spark = SparkSession.builder()
-                .appName("curate-benchmark")
+                .appName("curated-tables-benchmark")
                 .master("local[" + cores + "]")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
@@ -77,50 +84,92 @@ public final class CurateBenchmark {
             }
             out.printf("Input: %d Parquet files, %,.1f MiB, %d days%n", files.size(), bytes / 1048576.0, days.size());
             Path catalogue = dir.resolve("products.csv");
-            try (InputStream in = CurateBenchmark.class.getResourceAsStream("/catalogue/products.csv")) {
+            try (InputStream in = CuratedTablesBenchmark.class.getResourceAsStream("/catalogue/products.csv")) {
                 Files.copy(in, catalogue, StandardCopyOption.REPLACE_EXISTING);
             }
 
             List<Double> sparkSeconds = new ArrayList<>();
             List<Double> duckSeconds = new ArrayList<>();
+            List<DailyJob> jobs = List.of(new CurateJob(), new SessionsJob(), new ModelJob());
+            Map<String, List<Double>> sparkSteps = new LinkedHashMap<>();
+            Map<String, List<Double>> duckSteps = new LinkedHashMap<>();
             long sparkPeakHeap = 0;
-            long sparkRows = 0;
-            long duckRows = 0;
+            Map<String, Long> sparkRows = Map.of();
+            Map<String, Long> duckRows = Map.of();
             Progress quiet = new Progress(new PrintStream(PrintStream.nullOutputStream()));
             for (int round = 1; round <= rounds; round++) {
                 System.gc();
                 ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
                 long s0 = System.nanoTime();
-                DayCounts counts = new CurateJob().run(spark, "bench-" + round, days, quiet);
+                List<String> steps = new ArrayList<>();
+                for (DailyJob job : jobs) {
+                    long j0 = System.nanoTime();
+                    job.run(spark, "bench-" + round, days, quiet);
+                    double jobS = (System.nanoTime() - j0) / 1e9;
+                    sparkSteps.computeIfAbsent(job.name(), k -> new ArrayList<>()).add(jobS);
+                    steps.add(String.format(Locale.ROOT, "%s %.1f", job.name(), jobS));
+                }
                 double sparkS = (System.nanoTime() - s0) / 1e9;
-                sparkPeakHeap = Math.max(sparkPeakHeap, SparkMetrics.peakHeapBytes());
-                sparkRows = DayCounts.total(counts.rowsOut());
+                long peak = SparkMetrics.peakHeapBytes();
+                sparkPeakHeap = Math.max(sparkPeakHeap, peak);
+                sparkRows = sparkRowCounts(spark);
                 sparkSeconds.add(sparkS);
-                out.printf("  round %d  Spark   %8.1f s  %,d rows  peak heap %,d MiB%n", round, sparkS, sparkRows,
-                        SparkMetrics.peakHeapBytes() / 1048576);
+                out.printf(Locale.ROOT, "  round %d  Spark   %8.1f s (%s)  peak heap %,d MiB%n", round, sparkS,
+                        String.join(", ", steps), peak / 1048576);
 
                 Path duckOut = dir.resolve("duckdb-out");
                 deleteRecursively(duckOut);
                 Files.createDirectories(duckOut);
                 long d0 = System.nanoTime();
-                duckRows = DuckDbCurate.run(files, catalogue, duckOut, cores, Runtime.getRuntime().maxMemory());
+                DuckDbLakehouse.Result duck = DuckDbLakehouse.run(files, catalogue, duckOut, cores,
+                        Runtime.getRuntime().maxMemory());
                 double duckS = (System.nanoTime() - d0) / 1e9;
+                duckRows = duck.rows();
                 duckSeconds.add(duckS);
-                out.printf("  round %d  DuckDB  %8.1f s  %,d rows%n", round, duckS, duckRows);
+                duck.seconds().forEach((step, sec) -> duckSteps.computeIfAbsent(step, k -> new ArrayList<>()).add(sec));
+                out.printf(Locale.ROOT, "  round %d  DuckDB  %8.1f s (%s)%n", round, duckS, duck.seconds().entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
+                        .collect(java.util.stream.Collectors.joining(", ")));
             }
             double sparkMedian = median(sparkSeconds);
             double duckMedian = median(duckSeconds);
-            out.printf("Spark  median %.1f s (min %.1f, max %.1f)%n", sparkMedian, min(sparkSeconds), max(sparkSeconds));
-            out.printf("DuckDB median %.1f s (min %.1f, max %.1f)%n", duckMedian, min(duckSeconds), max(duckSeconds));
-            out.printf("Spark / DuckDB = %.2f (goal <= 2.00: %s); rows Spark %,d, DuckDB %,d%s%n", sparkMedian / duckMedian,
-                    sparkMedian / duckMedian <= 2.0 ? "met" : "NOT met", sparkRows, duckRows,
-                    sparkRows == duckRows ? "" : " (DIFFER)");
-            out.printf("Spark peak heap %,d MiB of %,d MiB; process peak RSS %,d MiB (includes DuckDB's native memory)%n",
+            out.printf(Locale.ROOT, "Spark  median %.1f s (min %.1f, max %.1f)%n", sparkMedian, min(sparkSeconds), max(sparkSeconds));
+            out.printf(Locale.ROOT, "DuckDB median %.1f s (min %.1f, max %.1f)%n", duckMedian, min(duckSeconds), max(duckSeconds));
+            out.println("Per step, medians (s): step | Spark | DuckDB | ratio");
+            for (String step : sparkSteps.keySet()) {
+                double a = median(sparkSteps.get(step));
+                double b = median(duckSteps.getOrDefault(step, List.of(Double.NaN)));
+                out.printf(Locale.ROOT, "  %-9s %8.1f %8.1f %6.2f%n", step, a, b, a / b);
+            }
+            out.printf(Locale.ROOT, "Spark / DuckDB = %.2f (goal <= 2.00: %s)%n", sparkMedian / duckMedian,
+                    sparkMedian / duckMedian <= 2.0 ? "met" : "NOT met");
+            out.println("Rows per table: table | Spark | DuckDB");
+            boolean differ = false;
+            for (Map.Entry<String, Long> e : sparkRows.entrySet()) {
+                Long d = duckRows.get(e.getKey());
+                differ |= !e.getValue().equals(d);
+                out.printf(Locale.ROOT, "  %-17s %,12d %,12d%s%n", e.getKey(), e.getValue(), d, e.getValue().equals(d) ? "" : "  DIFFER");
+            }
+            out.printf(Locale.ROOT, "Spark peak heap %,d MiB of %,d MiB; process peak RSS %,d MiB (includes DuckDB's native memory)%n",
                     sparkPeakHeap / 1048576, Runtime.getRuntime().maxMemory() / 1048576,
                     SparkMetrics.peakResidentBytes() / 1048576);
+            if (differ) {
+                throw new IllegalStateException("Spark and DuckDB built tables of different sizes");
+            }
         } finally {
             spark.stop();
         }
+    }
+
+    /** Rows of each curated table, as the DuckDB side names them. */
+    private static Map<String, Long> sparkRowCounts(SparkSession spark) {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        for (String table : List.of(LakeTables.EVENTS, LakeTables.SESSIONS, LakeTables.FACT_ORDERS,
+                LakeTables.FACT_ORDER_ITEMS, LakeTables.FACT_PAGE_VIEWS, LakeTables.DIM_USERS, LakeTables.DIM_PRODUCTS,
+                LakeTables.DIM_DATE, LakeTables.DAILY_KPIS)) {
+            rows.put(table.substring(table.indexOf('.') + 1), spark.sql("SELECT count(*) FROM " + table).first().getLong(0));
+        }
+        return rows;
     }
 
     private static double median(List<Double> v) {
