@@ -164,6 +164,54 @@ class TrinoOverCuratedTablesTest {
                 .sorted().toList();
     }
 
+    @Test
+    void theExampleQueriesOfTheDocsRunOnTheTablesTheJobsBuilt() throws Exception {
+        List<String> trinoQueries = sqlBlocks("querying.md", "## Example queries");
+        assertThat(trinoQueries).hasSizeGreaterThan(10);
+        for (String query : trinoQueries) {
+            try (ResultSet rs = sql.executeQuery(query)) {
+                while (rs.next()) {
+                    rs.getObject(1);
+                }
+            } catch (SQLException e) {
+                throw new AssertionError("docs/querying.md: " + e.getMessage() + " in\n" + query, e);
+            }
+        }
+        List<String> sparkQueries = sqlBlocks("lakehouse.md", "## Queries");
+        assertThat(sparkQueries).hasSizeGreaterThanOrEqualTo(4);
+        sparkQueries.forEach(lake::rows);
+
+        // The retention query on this test's week: both visitors first seen in it, neither back since.
+        assertThat(rows("""
+                WITH cohort AS (SELECT user_key, date_trunc('week', first_seen_date) AS cohort_week FROM curated.dim_users),
+                     activity AS (SELECT DISTINCT user_key, date_trunc('week', event_date) AS active_week FROM curated.events)
+                SELECT count(DISTINCT c.user_key),
+                       count(DISTINCT CASE WHEN a.active_week = c.cohort_week + INTERVAL '7' DAY THEN a.user_key END)
+                FROM cohort c LEFT JOIN activity a ON a.user_key = c.user_key
+                WHERE c.cohort_week = DATE '2026-04-13'
+                """)).containsExactly("2|0");
+    }
+
+    /** The statements of the {@code sql} code blocks in a section of a page of docs/, without their final semicolons. */
+    private static List<String> sqlBlocks(String page, String section) throws java.io.IOException {
+        String text = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", page));
+        int start = text.indexOf("\n" + section + "\n");
+        assertThat(start).as("%s in docs/%s", section, page).isPositive();
+        int end = text.indexOf("\n## ", start + section.length() + 2);
+        String part = text.substring(start, end < 0 ? text.length() : end);
+        List<String> statements = new ArrayList<>();
+        java.util.regex.Matcher block = java.util.regex.Pattern.compile("```sql\n(.*?)```", java.util.regex.Pattern.DOTALL)
+                .matcher(part);
+        while (block.find()) {
+            for (String statement : block.group(1).split(";\\s*\n")) {
+                if (!statement.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("--"))) {
+                    statements.add(statement.strip().replaceAll(";$", ""));
+                }
+            }
+        }
+        return statements;
+    }
+
     private static String join(Row r) {
         List<String> cells = new ArrayList<>();
         for (int i = 0; i < r.length(); i++) {

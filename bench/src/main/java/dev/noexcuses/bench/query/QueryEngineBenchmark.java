@@ -301,14 +301,14 @@ public final class QueryEngineBenchmark {
             double r = RANDOM.nextDouble();
             ObjectNode data = Json.mapper().createObjectNode();
             String type;
-            if (stage == 2 && r < 0.6) {
+            if (stage == 2 && r < 0.4) {
                 type = "purchase";
                 stage = 0;
                 int quantity = 1 + RANDOM.nextInt(2);
                 data.put("order_id", "o-" + n).put("value", Math.round(price * quantity * 100) / 100.0).put("currency", "EUR")
                         .put("payment_method", r < 0.3 ? "card" : "paypal");
                 data.putArray("items").addObject().put("product_id", product).put("quantity", quantity).put("price", price);
-            } else if (stage == 1 && r < 0.3) {
+            } else if (stage == 1 && r < 0.2) {
                 type = "checkout";
                 stage = 2;
                 data.put("cart_id", "c-" + n).put("items", 1).put("value", price).put("currency", "EUR");
@@ -318,7 +318,7 @@ public final class QueryEngineBenchmark {
             } else if (r < 0.75) {
                 type = "product_view";
                 data.put("product_id", product);
-            } else if (r < 0.85) {
+            } else if (r < 0.9) {
                 type = "search";
                 data.put("query", "shoes " + RANDOM.nextInt(50)).put("results", RANDOM.nextInt(40));
             } else {
