@@ -3,6 +3,8 @@
   C.header('failed');
   const selected = new Set();
   const replayButton = document.getElementById('replay-button');
+  // Searches can overlap (the first one on load, then the user's): only the latest one renders.
+  let latestSearch = 0;
 
   function updateSelection() {
     replayButton.disabled = selected.size === 0;
@@ -10,8 +12,10 @@
   }
 
   async function search() {
+    const mine = ++latestSearch;
+    const type = document.getElementById('filter-type').value;
     const params = new URLSearchParams({
-      type: document.getElementById('filter-type').value,
+      type: type,
       schema: document.getElementById('filter-schema').value,
       path: document.getElementById('filter-path').value,
       from: document.getElementById('filter-from').value,
@@ -22,9 +26,10 @@
     try {
       d = await C.api('/api/failed?' + params);
     } catch (e) {
-      C.showError('failed-error', e);
+      if (mine === latestSearch) C.showError('failed-error', e);
       return;
     }
+    if (mine !== latestSearch) return;
     document.getElementById('failed-error').replaceChildren();
     if (!d.available) {
       C.fill('failed-list', C.el('p', { class: 'muted', text: d.message }));
@@ -49,7 +54,7 @@
       { title: 'Errors', value: r => C.el('div', {}, (r.errors || []).map(e =>
           C.el('div', {}, [C.el('code', { text: e.path || '$' }), ' ' + e.message]))) },
       { title: 'Payload', value: r => C.el('pre', { text: r.payload }) }
-    ], 'No failed events match.'));
+    ], 'No failed events match.')).dataset.type = type;
   }
 
   replayButton.addEventListener('click', async () => {

@@ -68,6 +68,8 @@ public final class ConsoleServer implements AutoCloseable {
         resources.add(flow);
         LakeApi lake = new LakeApi(config);
         resources.add(lake);
+        RunsApi runs = new RunsApi(config);
+        resources.add(runs);
         try {
             ClassLoader loader = ConsoleServer.class.getClassLoader();
             ServerBuilder sb = Server.builder()
@@ -96,7 +98,7 @@ public final class ConsoleServer implements AutoCloseable {
                     .annotatedService(new FailedEventsApi(search, settings.failedIndices(), config))
                     .annotatedService(lake)
                     .annotatedService(new BatchAnalyticsApi(settings.trinoJdbcUrl(), settings.trinoUser()))
-                    .annotatedService(new RunsApi(settings.orchestratorUrl()))
+                    .annotatedService(runs)
                     .annotatedService(new AlertsPageApi(config.getString("console.alerting.url"), config.getString("admin.token")));
             ShopSite shop = new ShopSite(ShopSite.Settings.from(config));
             shop.addTo(sb);

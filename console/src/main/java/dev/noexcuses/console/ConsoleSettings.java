@@ -24,7 +24,6 @@ record ConsoleSettings(
         Duration sampleInterval,
         String trinoJdbcUrl,
         String trinoUser,
-        String orchestratorUrl,
         String enrichedIndices,
         String failedIndices) {
 
@@ -53,7 +52,7 @@ record ConsoleSettings(
                 c.getDuration("session-idle-timeout"), c.getBoolean("secure-cookie"), components,
                 c.getString("latency-metrics-url"), report.isBlank() ? null : Path.of(report), groups,
                 c.getDuration("sample-interval"), c.getString("trino.jdbc-url"), c.getString("trino.user"),
-                c.getString("orchestrator.url"), c.getString("indices.enriched"), c.getString("indices.failed"));
+                c.getString("indices.enriched"), c.getString("indices.failed"));
     }
 
     /** Whether the console listens only on this machine (where the default credentials are allowed). */

@@ -213,7 +213,7 @@ public final class DagScheduler implements AutoCloseable {
         List<String> command = new ArrayList<>(task.commandFor(run.date()));
         if (task.runsPlatformCommand()) {
             // The platform's own command line, on the data directory (and so the infrastructure) of this scheduler.
-            command.set(0, settings.platformHome().resolve("platform").toString());
+            command.set(0, settings.platformCommand().toString());
             command.add("--data-dir");
             command.add(settings.dataDir().toString());
         }

@@ -48,14 +48,14 @@ public final class Orchestrator implements AutoCloseable {
             scheduler = DagScheduler.start(settings, db, dags);
             DagRuns runs = new DagRuns(db, dags, Clock.systemUTC());
             AdminServer admin = null;
-            if (settings.adminPort() >= 0) {
+            if (settings.admin().port() >= 0) {
                 PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
                 DagScheduler s = scheduler;
                 Gauge.builder("orchestrator_running_attempts", s, DagScheduler::runningAttempts)
                         .description("Task attempts this scheduler is running").register(meters);
                 Gauge.builder("orchestrator_ticks", s, DagScheduler::ticks)
                         .description("Scheduling passes done by this instance").register(meters);
-                admin = AdminServer.start(new AdminServer.Access(settings.adminHost(), settings.adminPort(), ""),
+                admin = AdminServer.start(settings.admin(),
                         s::isRunning, s::isRunning,
                         () -> statusJson(s, runs), meters);
             }

@@ -3,6 +3,7 @@ package dev.noexcuses.orchestrator;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import dev.noexcuses.common.admin.AdminServer;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -21,16 +22,20 @@ import java.util.UUID;
  * @param threads          attempts one scheduler runs at once
  * @param maxCatchupRuns   most missed intervals caught up per DAG after downtime
  * @param pools            slots per pool
- * @param platformHome     where {@code ./platform} is, for tasks that run it
+ * @param platformHome     the platform's folder: the working directory of every task
+ * @param platformCommand  what a task's {@code ./platform} runs (the platform's own command line)
  * @param dataDir          the data directory {@code ./platform} tasks are given
  * @param logDir           where each attempt's output goes
+ * @param admin            where the admin server listens, and the bearer token it asks for
  */
 public record OrchestratorSettings(String instanceName, String host, Duration pollInterval, Duration heartbeatInterval,
                                    int missedHeartbeats, int threads, int maxCatchupRuns, Map<String, Integer> pools,
-                                   Path platformHome, Path dataDir, Path logDir, String adminHost, int adminPort) {
+                                   Path platformHome, Path platformCommand, Path dataDir, Path logDir,
+                                   AdminServer.Access admin) {
     public OrchestratorSettings {
         requireNonNull(instanceName, "instanceName is null");
         pools = Map.copyOf(pools);
+        requireNonNull(admin, "admin is null");
         if (threads < 1 || missedHeartbeats < 1 || maxCatchupRuns < 1) {
             throw new IllegalArgumentException("Invalid orchestrator settings: threads, missed-heartbeats and "
                     + "max-catchup-runs must be at least 1");
@@ -48,10 +53,10 @@ public record OrchestratorSettings(String instanceName, String host, Duration po
         Path dataDir = Path.of(config.getString("platform.data-dir")).toAbsolutePath().normalize();
         return new OrchestratorSettings(name, host, o.getDuration("poll-interval"), o.getDuration("heartbeat-interval"),
                 o.getInt("missed-heartbeats"), o.getInt("threads"), o.getInt("max-catchup-runs"), pools,
-                Path.of(config.getString("platform.home")).toAbsolutePath().normalize(), dataDir,
+                Path.of(config.getString("platform.home")).toAbsolutePath().normalize(),
+                Path.of(o.getString("platform-command")).toAbsolutePath().normalize(), dataDir,
                 Path.of(o.getString("log-dir")).toAbsolutePath().normalize(),
-                config.hasPath("local-infra.host") ? config.getString("local-infra.host") : "127.0.0.1",
-                o.getInt("admin.port"));
+                AdminServer.Access.from(o.getConfig("admin")));
     }
 
     public Duration deadAfter() {

@@ -95,6 +95,8 @@ class SecurityDefaultsTest {
                 Map.entry("enricher.admin.port", "0"),
                 Map.entry("realtime-loader.admin.port", "0"),
                 Map.entry("batch-loader.admin.port", "0"),
+                Map.entry("orchestrator.admin.port", "0"),
+                Map.entry("console.port", "0"),
                 Map.entry("batch-loader.flush.max-age", "2s"),
                 Map.entry("admin.token", ADMIN_TOKEN)));
         runtime = PlatformRuntime.start(config, dataDir, new PrintStream(new ByteArrayOutputStream(), true));
@@ -156,11 +158,11 @@ class SecurityDefaultsTest {
         JsonNode status = status("--json");
         List<Integer> adminPorts = new ArrayList<>();
         for (JsonNode c : status.get("components")) {
-            if (List.of("enricher", "realtime-loader", "batch-loader").contains(c.get("name").asText())) {
+            if (List.of("enricher", "realtime-loader", "batch-loader", "orchestrator").contains(c.get("name").asText())) {
                 adminPorts.add(URI.create(c.get("endpoints").get("metrics").asText()).getPort());
             }
         }
-        assertThat(adminPorts).hasSize(3);
+        assertThat(adminPorts).hasSize(4);
         Optional<InetAddress> lan = nonLoopbackAddress();
         for (int port : adminPorts) {
             String metrics = "http://127.0.0.1:" + port + "/metrics";

@@ -30,6 +30,8 @@ public final class ModelJob implements DailyJob {
         String dayList = Days.literals(days);
         Column inDays = LakeTables.inDays("event_date", days);
         Instant started = Instant.now();
+        // Registered here, not left to an earlier job of the same session: the orchestrator runs each job alone.
+        Dataset<Row> catalogue = ProductCatalogue.register(spark);
         Map<LocalDate, Long> rowsIn = DayCounts.byDay(spark.sql("SELECT event_date, count(*) FROM "
                 + LakeTables.EVENTS + " WHERE event_date IN (" + dayList + ") GROUP BY 1"));
         progress.stage(NAME, "read " + LakeTables.EVENTS, DayCounts.total(rowsIn), started);
@@ -59,7 +61,7 @@ public final class ModelJob implements DailyJob {
         progress.stage(NAME, "wrote fact_orders, _order_items, _page_views", 0, step);
 
         step = Instant.now();
-        LakeTables.replace(ProductCatalogue.register(spark), LakeTables.DIM_PRODUCTS, functions.lit(true));
+        LakeTables.replace(catalogue, LakeTables.DIM_PRODUCTS, functions.lit(true));
         // Users and dates span every day built so far, so they are rebuilt whole.
         LakeTables.replace(spark.sql("""
                 SELECT user_key, max(user_id) AS user_id, max(user_id) IS NOT NULL AS known,

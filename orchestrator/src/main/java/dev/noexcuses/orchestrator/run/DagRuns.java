@@ -83,6 +83,15 @@ public final class DagRuns {
         return store.schedulerActive(java.time.Duration.ofSeconds(30));
     }
 
+    /** The run with this id, if there is one. */
+    public Optional<DagRun> run(long runId) {
+        try {
+            return Optional.of(store.run(runId));
+        } catch (IllegalArgumentException noSuchRun) {
+            return Optional.empty();
+        }
+    }
+
     public DagRun refresh(DagRun run) {
         return store.run(run.runId());
     }

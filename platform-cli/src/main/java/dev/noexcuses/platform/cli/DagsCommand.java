@@ -300,7 +300,7 @@ final class DagsCommand implements Runnable {
     }
 
     /** Follows runs to the end, printing each change; runs a scheduler in this process when none is running. */
-    private record Progress(DagRuns runs, Config config, Database db) {
+    record Progress(DagRuns runs, Config config, Database db) {
         boolean follow(List<DagRun> watched) throws InterruptedException {
             DagScheduler local = null;
             if (!runs.schedulerActive()) {

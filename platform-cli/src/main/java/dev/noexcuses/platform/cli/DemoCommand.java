@@ -1,6 +1,12 @@
 package dev.noexcuses.platform.cli;
 
 import com.typesafe.config.Config;
+import dev.noexcuses.orchestrator.dag.DagCatalog;
+import dev.noexcuses.orchestrator.dag.ShippedDags;
+import dev.noexcuses.orchestrator.run.DagRun;
+import dev.noexcuses.orchestrator.run.DagRuns;
+import dev.noexcuses.orchestrator.run.Database;
+import dev.noexcuses.orchestrator.run.TaskInstance;
 import dev.noexcuses.platform.report.StageCounts;
 import dev.noexcuses.platform.verify.RunLog;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
@@ -9,7 +15,10 @@ import dev.noexcuses.producers.simulator.HistoryRun;
 import dev.noexcuses.producers.simulator.HistorySimulator;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,8 +37,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--exit", description = "Stop the platform after the report instead of staying up.")
     boolean exit;
 
-    @Option(names = "--history-days", paramLabel = "N", defaultValue = "3",
-            description = "Days of past web-shop traffic to send first, then model with the lakehouse jobs "
+    @Option(names = "--history-days", paramLabel = "N", defaultValue = "2",
+            description = "Days of past web-shop traffic to send first, then model with the daily_lakehouse DAG "
                     + "(default: ${DEFAULT-VALUE}; 0 skips the lakehouse part).")
     int historyDays;
 
@@ -76,15 +85,15 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Waiting for every stage to finish this run's events...");
             StageCounts counts = awaitSettled(runtime, summary, start);
             printReport(summary, counts);
-            int lakehouse = 0;
-            if (history.isPresent()) {
-                lakehouse = runLakehouse(runtime, history.get());
-            }
+            java.util.Optional<LakehouseRuns> lakehouseRuns = history.map(h -> LakehouseRuns.queue(runtime, h));
             if (!exit) {
                 Foreground.printWhereToLook(runtime);
+                // One Spark job after another takes minutes a day: the runs go on while the platform is up.
+                lakehouseRuns.ifPresent(LakehouseRuns::followInBackground);
                 Foreground.waitForShutdown(runtime);
                 return 0;
             }
+            int lakehouse = lakehouseRuns.isPresent() ? lakehouseRuns.get().follow() : 0;
             boolean consistent = counts.rawDistinct() == summary.acceptedIds().size()
                     && counts.rawDlq() >= summary.rejected() && summary.failed() == 0;
             return consistent && lakehouse == 0 ? 0 : 1;
@@ -95,18 +104,69 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Builds the lake model for the days sent, in the lakehouse's own Spark JVM, which prints the KPIs. */
-    private static int runLakehouse(PlatformRuntime runtime, HistoryRun.Summary history) throws Exception {
-        java.time.LocalDate from = history.eventsPerDay().firstKey();
-        java.time.LocalDate to = history.eventsPerDay().lastKey();
-        System.out.println();
-        System.out.printf("Building the lakehouse model for %s..%s: ./platform lakehouse run all --from %s --to %s%n",
-                from, to, from, to);
-        int code = new dev.noexcuses.platform.jobs.SparkJobLauncher(runtime.serviceConfig()).run("all", from, to);
-        System.out.println(code == 0 ? "Lakehouse model built." : "Lakehouse jobs ended with exit code " + code
-                + (code == 3 ? " (a day failed its quality checks; see above)" : ""));
-        // A failed quality check is news, not a broken demo.
-        return code == 3 ? 0 : code;
+    /**
+     * The lake model of the days sent, built the way production builds it: a run of the orchestrator's
+     * daily_lakehouse DAG per day (a backfill), run by the platform's scheduler in date order, so the runs,
+     * their attempts and logs are in the run history, on the console's Runs page and in ./platform dags runs.
+     */
+    private record LakehouseRuns(Config config, List<DagRun> queued) {
+        static LakehouseRuns queue(PlatformRuntime runtime, HistoryRun.Summary history) {
+            java.time.LocalDate from = history.eventsPerDay().firstKey();
+            java.time.LocalDate to = history.eventsPerDay().lastKey();
+            String dag = ShippedDags.dailyLakehouse().id();
+            Config config = runtime.serviceConfig();
+            try (Database db = DagsCommand.open(config)) {
+                List<DagRun> queued = new DagRuns(db, DagCatalog.shipped(), Clock.systemUTC()).backfill(dag, from, to);
+                System.out.println();
+                System.out.printf("Building the lakehouse model of %s..%s with the orchestrator: queued %d run(s) of %s "
+                        + "(./platform dags backfill %s --from %s --to %s); each day runs quality -> curate -> sessions "
+                        + "-> model, one Spark job at a time%n", from, to, queued.size(), dag, dag, from, to);
+                return new LakehouseRuns(config, queued);
+            }
+        }
+
+        void followInBackground() {
+            System.out.println("The runs go on while the platform is up; progress follows here, and on the console's "
+                    + "Runs page.");
+            Thread follower = new Thread(() -> {
+                try {
+                    follow();
+                } catch (Exception e) {
+                    // The platform stopped (Ctrl-C) while runs were going: they resume at the next start.
+                }
+            }, "demo-lakehouse-runs");
+            follower.setDaemon(true);
+            follower.start();
+        }
+
+        /** Follows the runs to their end with progress, then prints them; 0 unless one failed for another reason than its data's quality. */
+        int follow() throws InterruptedException {
+            try (Database db = DagsCommand.open(config)) {
+                DagRuns runs = new DagRuns(db, DagCatalog.shipped(), Clock.systemUTC());
+                new DagsCommand.Progress(runs, config, db).follow(queued);
+                System.out.println();
+                System.out.printf("  %-16s %-10s %-8s %9s  %s%n", "DAG", "DAY", "STATE", "DURATION", "TASKS");
+                boolean failedOtherwise = false;
+                for (DagRun r : queued) {
+                    DagRun now = runs.refresh(r);
+                    List<TaskInstance> tasks = runs.tasks(now);
+                    System.out.printf("  %-16s %-10s %-8s %9s  %s%n", now.dagId(), now.date(), now.state(),
+                            now.startedAt() == null || now.endedAt() == null ? "-"
+                                    : DagsCommand.human(Duration.between(now.startedAt(), now.endedAt())),
+                            DagsCommand.tasksLine(tasks));
+                    if (now.reason() != null) {
+                        System.out.printf("  %-16s %s%n", "", "why: " + now.reason());
+                    }
+                    // A day that fails its quality checks is news, not a broken demo.
+                    boolean qualityStopped = tasks.stream().anyMatch(t -> t.taskId().equals("quality")
+                            && t.state().equals("failed"));
+                    failedOtherwise |= !now.state().equals("success") && !qualityStopped;
+                }
+                System.out.println("Runs, attempts and logs: ./platform dags runs " + queued.get(0).dagId()
+                        + " --date DAY, or the console's Runs page");
+                return failedOtherwise ? 1 : 0;
+            }
+        }
     }
 
     /** Reads the stages until two reads two seconds apart agree (bounded), showing progress. */

@@ -59,6 +59,7 @@ final class Foreground {
         System.out.println("  lake tables     raw.enriched_events, raw.failed_events (./platform lake tables)");
         System.out.println("  SQL             " + sqlHint(runtime));
         System.out.println("  reconciliation  ./platform verify");
+        System.out.println("  DAG runs        ./platform dags runs (and the console's Runs page)");
         System.out.println("Logs: " + System.getProperty("platform.log.dir", "data/logs")
                 + "   Status: ./platform status   Stop: Ctrl-C (or ./platform down)");
     }
