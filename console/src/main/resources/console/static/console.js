@@ -57,6 +57,15 @@ const Console = (function () {
     document.body.prepend(el('header', {}, [el('span', { class: 'brand', text: 'No Excuses' }), nav, who, logout]));
     const s = await currentSession();
     who.textContent = s.user;
+    // Firing alerts show in the navigation of every page: the console's notification of them.
+    api('/api/alerts').then(d => {
+      const firing = (d.alerts || []).filter(a => a.state === 'firing').length;
+      const link = document.getElementById('nav-alerts');
+      if (firing > 0 && link) {
+        link.textContent = 'Alerts (' + firing + ' firing)';
+        link.classList.add('bad');
+      }
+    }).catch(() => {});
   }
 
   function number(n, digits) {
