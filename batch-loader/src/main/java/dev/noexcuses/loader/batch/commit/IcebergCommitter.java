@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * those its batch started from; then it stores the whole group's map with its own partitions
  * moved forward. The catalog's compare-and-swap makes a concurrent commit fail this attempt, and
  * the next attempt sees the other instance's offsets (retried here with the platform's retry policy,
- * not by Iceberg, whose retry would reuse a stale summary). If another instance has moved one of our partitions forward, we
+ * not by Iceberg, whose retry would reuse a stale summary). The snapshot is laid only on the one
+ * whose offsets were checked ({@link GuardedCommit}). If another instance has moved one of our partitions forward, we
  * are a zombie after a rebalance: the batch is refused ({@link Outcome#FENCED}) and never duplicated.
  */
 public final class IcebergCommitter {
@@ -90,6 +91,7 @@ public final class IcebergCommitter {
     private Result attempt(List<DataFile> files, Map<TopicPartition, Long> from, Map<TopicPartition, Long> to,
                            String commitId) {
         table.refresh();
+        Snapshot checked = table.currentSnapshot();
         Map<TopicPartition, Long> stored = SnapshotOffsets.latest(table, groupId);
         for (TopicPartition tp : to.keySet()) {
             if (!Objects.equals(stored.get(tp), from.get(tp))) {
@@ -108,8 +110,9 @@ public final class IcebergCommitter {
         append.set(SnapshotOffsets.INSTANCE_KEY, instanceId);
         append.set(SnapshotOffsets.COMMIT_ID_KEY, commitId);
         try {
-            append.commit();
-            return new Result(Outcome.COMMITTED, table.currentSnapshot(), merged);
+            Snapshot landed = GuardedCommit.commit(table, append, checked == null ? null : checked.snapshotId());
+            table.refresh();
+            return new Result(Outcome.COMMITTED, landed, merged);
         } catch (CommitStateUnknownException e) {
             // The catalog may or may not have taken it: look for our commit id before deciding.
             table.refresh();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.failsafe.Failsafe;
 import dev.failsafe.RetryPolicy;
 import dev.noexcuses.common.retry.Retries;
+import dev.noexcuses.loader.batch.commit.GuardedCommit;
 import dev.noexcuses.loader.batch.commit.SnapshotOffsets;
 import dev.noexcuses.loader.batch.write.PartitionedFileWriter;
 import java.io.IOException;
@@ -129,17 +130,17 @@ public final class TableCompactor {
         try {
             return Failsafe.with(policy).get(() -> {
                 table.refresh();
+                Snapshot checked = table.currentSnapshot();
                 RewriteFiles rewrite = table.newRewrite().validateFromSnapshot(startSnapshotId);
                 removed.forEach(rewrite::deleteFile);
                 added.forEach(rewrite::addFile);
                 rewrite.set("noexcuses.compaction", "small-files");
                 // The loaders' offsets move into this snapshot too: once older snapshots are expired a
-                // loader still finds where to resume. The tables retry no commit inside Iceberg
-                // (commit.retry.num-retries = 0), so a loader commit in between fails this attempt and
-                // the next one carries the newer offsets.
+                // loader still finds where to resume. The snapshot is laid only on the one they were read
+                // from, so a loader commit in between fails this attempt and the next one carries the newer
+                // offsets.
                 SnapshotOffsets.carriedForward(table).forEach(rewrite::set);
-                rewrite.commit();
-                return table.currentSnapshot();
+                return GuardedCommit.commit(table, rewrite, checked == null ? null : checked.snapshotId());
             });
         } catch (RuntimeException e) {
             added.forEach(f -> table.io().deleteFile(f.location()));
