@@ -1,10 +1,10 @@
 package dev.noexcuses.loader.batch;
 
 import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.common.lifecycle.CleanStop;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the batch loader alone against configured infrastructure:
@@ -17,11 +17,7 @@ public final class BatchLoaderMain {
     public static void main(String[] args) throws InterruptedException {
         Optional<Path> file = args.length > 0 ? Optional.of(Path.of(args[0])) : Optional.empty();
         BatchLoader loader = BatchLoader.start(PlatformConfig.load(file, Map.of()));
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            loader.close();
-            done.countDown();
-        }, "batch-loader-shutdown"));
-        done.await();
+        CleanStop.awaitSignalThen(loader::close);
+        System.exit(0);
     }
 }

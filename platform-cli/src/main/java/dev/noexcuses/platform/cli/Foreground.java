@@ -1,16 +1,16 @@
 package dev.noexcuses.platform.cli;
 
+import dev.noexcuses.common.lifecycle.CleanStop;
 import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
-import java.util.concurrent.CountDownLatch;
 
 /** Keeps a started platform in the foreground until Ctrl-C or SIGTERM, then stops it cleanly. */
 final class Foreground {
     private Foreground() {}
 
+    /** Waits for Ctrl-C or SIGTERM, then stops {@code running} cleanly (see {@link CleanStop}). */
     static void waitForShutdown(AutoCloseable running) throws InterruptedException {
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
+        CleanStop.awaitSignalThen(() -> {
             System.out.println();
             System.out.println("Stopping the platform...");
             try {
@@ -19,10 +19,7 @@ final class Foreground {
                 System.err.println("Error while stopping: " + e);
             }
             System.out.println("Stopped.");
-            stopped.countDown();
-        }, "platform-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        stopped.await();
+        });
     }
 
     /** Where to run SQL: Trino when it is up, else when it will be or why it is not. */
