@@ -88,13 +88,13 @@ public final class LocalInfra implements AutoCloseable {
         Path dir = dataDir.toAbsolutePath().normalize();
         List<String> stopped = new ArrayList<>();
         for (ComponentFactory factory : FACTORIES) {
-            InfraComponent component = factory.create(config, dir, Ports.fixed(config));
             try {
+                InfraComponent component = factory.create(config, dir, Ports.fixed(config));
                 if (component.embedded() && component.stopLeftover()) {
                     stopped.add(component.name());
                 }
             } catch (Exception e) {
-                LOG.warn("Cannot stop a {} server left running on {}: {}", component.name(), dir, e.toString());
+                LOG.warn("Cannot stop a {} server left running on {}: {}", factory.name(), dir, e.toString());
             }
         }
         return stopped;

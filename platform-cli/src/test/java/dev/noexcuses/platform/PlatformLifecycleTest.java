@@ -30,13 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./platform up} as its own process: commands run while it starts, a clean stop (SIGTERM), a kill. */
-@Disabled("Issue 10 items 0, 7 and 8 are not done: all three fail against the real CLI process (clean-stop flush "
-        + "commits 0 of 200 rows; status during start-up; leftover servers after SIGKILL)")
 class PlatformLifecycleTest {
     @TempDir
     Path dataDir;
@@ -45,8 +42,10 @@ class PlatformLifecycleTest {
     void aCleanStopCommitsWhatTheBatchLoaderBufferedEvenWhenItIsTheLoadersFirstCommit() throws Exception {
         SimulationRun.Summary sent;
         Map<String, String> settings;
+        String problems;
         // Rows are committed only by the stop: far from the buffer's size and age limits.
-        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of("batch-loader.flush.max-age", "1h"))) {
+        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of("batch-loader.flush.max-age", "1h",
+                "local-infra.trino.enabled", "false"))) {
             settings = new HashMap<>(platform.settings());
             platform.up();
             try (EventClient client = EventClient.builder(URI.create(platform.collectorUrl()))
@@ -64,6 +63,7 @@ class PlatformLifecycleTest {
             assertThat(down.exitCode()).as(down.toString()).isZero();
             assertThat(down.output()).contains("Stopping the platform (pid " + platform.pid() + ")", "Stopped.");
             assertThat(Files.readString(platform.output())).contains("Stopped.");
+            problems = platform.problems();
         }
 
         // The lake as the platform left it: its PostgreSQL and S3 on the same data directory, nothing else running.
@@ -71,13 +71,14 @@ class PlatformLifecycleTest {
         Config config = PlatformConfig.defaults(settings);
         try (LocalInfra infra = LocalInfra.forPlatform(config, dataDir).start("postgres", "s3");
              LakeCatalog lake = LakeCatalog.open(LakeSettings.from(infra.serviceConfig(config)))) {
-            assertThat(new LakeInspector(lake.catalog()).stats("raw.enriched_events").rows()).isEqualTo(200);
+            assertThat(new LakeInspector(lake.catalog()).stats("raw.enriched_events").rows()).as(problems).isEqualTo(200);
         }
     }
 
     @Test
     void whileUpIsStartingStatusShowsEachComponentStartingAndOtherCommandsWaitForIt() throws Exception {
-        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of())) {
+        // Trino, which starts in the background after up is done, is left out: the foreground start is the subject.
+        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of("local-infra.trino.enabled", "false"))) {
             platform.start();
             // Caught early, while the infrastructure starts: long before the services are up.
             Awaitility.await("up writes that it is starting").atMost(Duration.ofMinutes(2))
@@ -119,13 +120,13 @@ class PlatformLifecycleTest {
         try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of())) {
             platform.up();
             List<ProcessHandle> servers = embeddedServers();
-            assertThat(servers).as("PostgreSQL and OpenSearch run as processes of their own").hasSizeGreaterThan(1);
+            assertThat(servers).as("PostgreSQL, OpenSearch and Trino run as processes of their own").hasSizeGreaterThan(2);
 
             platform.kill();
             assertThat(servers).as("left running by the SIGKILL").allMatch(ProcessHandle::isAlive);
             // The next start on the data directory stops them and starts its own.
             platform.up();
-            assertThat(servers).allSatisfy(p -> assertThat(p.onExit()).succeedsWithin(Duration.ofMinutes(1)));
+            assertThat(servers).allSatisfy(p -> assertThat(p.onExit()).succeedsWithin(Duration.ofMinutes(3)));
             List<ProcessHandle> second = embeddedServers();
 
             platform.kill();
@@ -133,13 +134,16 @@ class PlatformLifecycleTest {
             PlatformProcess.Result down = platform.run("down");
             assertThat(down.exitCode()).as(down.toString()).isZero();
             assertThat(down.output()).contains("Stopped embedded servers a killed platform left running")
-                    .contains("postgres", "opensearch");
+                    .contains("postgres", "opensearch", "trino");
             assertThat(second).allSatisfy(p -> assertThat(p.isAlive()).as(p.info().toString()).isFalse());
         }
     }
 
-    /** The embedded PostgreSQL and OpenSearch servers' processes, from the pid files in the data directory. */
+    /** The embedded PostgreSQL, OpenSearch and Trino servers' processes, from the pid files in the data directory. */
     private List<ProcessHandle> embeddedServers() throws Exception {
+        Path trinoPid = dataDir.resolve("trino/trino.pid");
+        Awaitility.await("Trino, started in the background, has a process").atMost(Duration.ofMinutes(2))
+                .until(() -> Files.exists(trinoPid));
         List<ProcessHandle> servers = new ArrayList<>();
         String postmaster = Files.readAllLines(dataDir.resolve("postgres/data/postmaster.pid")).get(0).trim();
         ProcessHandle.of(Long.parseLong(postmaster)).ifPresent(servers::add);
@@ -148,6 +152,7 @@ class PlatformLifecycleTest {
                     servers.add(node);
                     node.descendants().forEach(servers::add);
                 });
+        ProcessHandle.of(Long.parseLong(Files.readString(trinoPid).trim())).ifPresent(servers::add);
         return servers;
     }
 

@@ -111,6 +111,25 @@ final class PlatformProcess implements AutoCloseable {
         }
     }
 
+    /** The platform log's warnings and errors, and what {@code up} printed: the story of a failed assertion. */
+    String problems() throws IOException {
+        Path log = dataDir.resolve("logs/platform.log");
+        StringBuilder text = new StringBuilder();
+        if (Files.exists(log)) {
+            try (var lines = Files.lines(log)) {
+                lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.startsWith("\t")
+                        || l.startsWith("Caused by")).forEach(l -> text.append(l).append('\n'));
+            }
+        }
+        for (int i = 1; i <= starts; i++) {
+            Path out = dataDir.resolve("up-" + i + ".out");
+            if (Files.exists(out)) {
+                text.append("--- up ").append(i).append(" ---\n").append(Files.readString(out));
+            }
+        }
+        return text.toString();
+    }
+
     Path output() {
         return dataDir.resolve("up-" + starts + ".out");
     }

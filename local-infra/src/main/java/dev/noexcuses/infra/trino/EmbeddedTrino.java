@@ -83,6 +83,9 @@ public final class EmbeddedTrino implements InfraComponent {
             return;
         }
         stopping = false;
+        if (lakeCatalog.getOrDefault("iceberg.jdbc-catalog.connection-url", "").isBlank()) {
+            throw new IllegalStateException("Trino needs the lake's catalog database: postgres.jdbc-url is blank");
+        }
         Path home = distribution.install(installDir);
         Path etc = writeConfig(home);
         Path logs = Files.createDirectories(dir.resolve("logs"));
@@ -183,10 +186,15 @@ public final class EmbeddedTrino implements InfraComponent {
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
 
+    @Override
+    public synchronized boolean stopLeftover() throws IOException {
+        return (process == null || !process.isAlive()) && stopLeftover(dir.resolve("trino.pid"));
+    }
+
     /** A server left running by a platform that was killed would hold the port: it is stopped first. */
-    private static void stopLeftover(Path pidFile) throws IOException {
+    private static boolean stopLeftover(Path pidFile) throws IOException {
         if (!Files.exists(pidFile)) {
-            return;
+            return false;
         }
         String text = Files.readString(pidFile).trim();
         Files.delete(pidFile);
@@ -194,11 +202,11 @@ public final class EmbeddedTrino implements InfraComponent {
         try {
             leftover = ProcessHandle.of(Long.parseLong(text));
         } catch (NumberFormatException e) {
-            return;
+            return false;
         }
         if (leftover.isEmpty() || !leftover.get().isAlive()
                 || !leftover.get().info().commandLine().orElse("").contains(MAIN_CLASS)) {
-            return;
+            return false;
         }
         LOG.warn("Stopping a Trino server left running by an earlier run (pid {})", text);
         leftover.get().destroy();
@@ -206,6 +214,7 @@ public final class EmbeddedTrino implements InfraComponent {
         if (leftover.get().isAlive()) {
             leftover.get().destroyForcibly();
         }
+        return true;
     }
 
     private void awaitReady(Path logs) throws Exception {
