@@ -133,7 +133,7 @@ class PlatformLifecycleTest {
             assertThat(second).allMatch(ProcessHandle::isAlive);
             PlatformProcess.Result down = platform.run("down");
             assertThat(down.exitCode()).as(down.toString()).isZero();
-            assertThat(down.output()).contains("Stopped embedded servers a killed platform left running")
+            assertThat(down.output()).as(platform.problems()).contains("Stopped embedded servers a killed platform left running")
                     .contains("postgres", "opensearch", "trino");
             assertThat(second).allSatisfy(p -> assertThat(p.isAlive()).as(p.info().toString()).isFalse());
         }

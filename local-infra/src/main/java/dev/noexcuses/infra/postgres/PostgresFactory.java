@@ -67,6 +67,11 @@ public final class PostgresFactory implements ComponentFactory {
         }
 
         @Override
+        public boolean stopLeftover() throws Exception {
+            return server.stopLeftover();
+        }
+
+        @Override
         public Map<String, String> connectionDetails() {
             return server.connectionDetails();
         }

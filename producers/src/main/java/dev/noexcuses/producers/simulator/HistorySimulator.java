@@ -63,6 +63,9 @@ public final class HistorySimulator {
         }
     }
 
+    /** Mixed into the seed so history and live traffic never draw the same numbers. */
+    private static final long HISTORY_STREAM = 0x6869_7374_6f72_7931L;
+
     /**
      * @param history how far back the traffic starts (whole days, ending with today up to {@code now})
      */
@@ -74,7 +77,9 @@ public final class HistorySimulator {
         if (days < 1) {
             throw new IllegalArgumentException("Invalid history: " + history + ", expected at least 1 day");
         }
-        this.random = new Random(seed);
+        // Its own stream, not the live simulator's: the demo runs both on one seed, and the same stream
+        // would give the same event ids to different events (the lake would then hold one of each pair).
+        this.random = new Random(Long.rotateLeft(seed, 29) ^ HISTORY_STREAM);
         this.source = source;
         this.now = now;
         this.lastDay = LocalDate.ofInstant(now, ZoneOffset.UTC);

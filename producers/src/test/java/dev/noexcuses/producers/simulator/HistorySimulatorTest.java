@@ -39,6 +39,19 @@ class HistorySimulatorTest {
     }
 
     @Test
+    void historyAndLiveTrafficOnTheSameSeedNeverShareAnEventId() {
+        // The demo sends both from one seed: a shared id would make two different events one.
+        List<ObjectNode> history = all(new HistorySimulator(42, "web-shop", 200, Duration.ofDays(3), NOW));
+        WebShopSimulator live = new WebShopSimulator(42, "web-shop", 200, 0, 0);
+        java.util.Set<String> liveIds = new java.util.HashSet<>();
+        for (int i = 0; i < 5_000; i++) {
+            liveIds.add(live.next().event().get("event_id").asText());
+        }
+        assertThat(history).hasSizeGreaterThan(500);
+        assertThat(history).extracting(e -> e.get("event_id").asText()).doesNotContainAnyElementsOf(liveIds);
+    }
+
+    @Test
     void coversTheDaysUpToNowInTimeOrder() {
         HistorySimulator h = new HistorySimulator(1, "web-shop", 200, Duration.ofDays(30), NOW);
         assertThat(h.firstDay()).isEqualTo(LocalDate.parse("2026-11-01"));
