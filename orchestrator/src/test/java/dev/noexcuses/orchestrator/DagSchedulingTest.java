@@ -99,7 +99,7 @@ class DagSchedulingTest {
     }
 
     @Test
-    void aFailedCheckStopsDownstreamTasksAndTheRunSaysWhyThenClearRunsThemAgain() throws Exception {
+    void aFailedCheckIsNotRetriedStopsDownstreamTasksAndTheRunSaysWhyThenClearRunsThemAgain() throws Exception {
         DagRun failed = awaitFinished(runs.trigger("gate", Optional.of(DAY)));
 
         assertThat(failed.state()).isEqualTo("failed");

@@ -48,12 +48,13 @@ final class TestDags {
                 .build();
     }
 
-    /** A check that fails (exit 3, saying why) until dir/fixed exists, and a task behind it. */
+    /** A check that fails (exit 3, saying why, not retried) until dir/fixed exists, and a task behind it. */
     static Dag gate(Path dir) {
         String fixed = dir.resolve("fixed").toString();
         return Dag.named("gate")
                 .task(DagTask.named("check").command(shell(dir, "check",
                         "if [ -e '" + fixed + "' ]; then echo all good; else echo 'error check event_id_unique failed: 12 duplicates'; exit 3; fi"))
+                        .retry(RetryPolicy.exponential(2, Duration.ofSeconds(1), Duration.ofSeconds(5))).noRetryOnExit(3)
                         .build())
                 .task(DagTask.named("build").command(shell(dir, "build", "true")).after("check").build())
                 .build();

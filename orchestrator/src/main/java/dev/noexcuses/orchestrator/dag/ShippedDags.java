@@ -37,6 +37,9 @@ public final class ShippedDags {
                 .retry(retry)
                 .timeout(Duration.ofHours(1))
                 .pool(SPARK_POOL)
+                // Exit 3: the day failed an error-level quality check (or its quality run did): the data is
+                // at fault, and a retry would only fail the same way.
+                .noRetryOnExit(3)
                 .build();
     }
 }

@@ -366,7 +366,7 @@ public final class RunStore {
             List<AttemptDue> due = new ArrayList<>();
             if (success) {
                 setTaskState(c, run.runId(), ti.taskId(), "success", null);
-            } else if (ti.tryNumber() < ti.maxTries()) {
+            } else if (ti.tryNumber() < ti.maxTries() && dag.get().task(ti.taskId()).retriesAfter(exitCode)) {
                 Instant at = now.plus(dag.get().task(ti.taskId()).retry().delayAfter(ti.tryNumber()));
                 setTaskState(c, run.runId(), ti.taskId(), "up_for_retry", at);
                 due.add(new AttemptDue(run.runId(), ti.taskId(), ti.tryNumber() + 1, at));
