@@ -125,9 +125,10 @@
     const nodes = graph.nodes.map(n => {
       const x = depthOf(n.id);
       rows[x] = (rows[x] || 0) + 1;
-      return { name: n.id, x: x * 180, y: (rows[x] - 1) * 70, symbolSize: [130, 40], symbol: 'roundRect',
+      return { name: n.id, x: x * 180, y: (rows[x] - 1) * 70, symbolSize: [130, 46], symbol: 'roundRect',
         itemStyle: { color: COLOURS[n.state] || '#9aa3b0' },
-        label: { show: true, color: '#fff', formatter: n.id + '\n' + n.state }, value: n.state };
+        label: { show: true, color: '#fff', lineHeight: 17, formatter: '{id|' + n.id + '}\n' + n.state,
+          rich: { id: { fontWeight: 'bold', color: '#fff', lineHeight: 17 } } }, value: n.state };
     });
     C.chart('chart-graph', {
       grid: undefined, tooltip: { formatter: p => p.dataType === 'node' ? p.name + ': ' + p.value : '' },

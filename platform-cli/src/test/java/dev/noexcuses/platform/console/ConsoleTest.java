@@ -359,6 +359,7 @@ class ConsoleTest {
         wait(d -> d.findElement(By.id("log-" + attempt))).click();
         String log = wait(d -> d.findElement(By.id("log-text")).getText());
         assertThat(log).contains("lakehouse run model --date " + day).contains("[model]");
+        browser.executeScript("window.scrollTo(0, 0)");
         screenshot("runs");
         assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
     }
