@@ -12,6 +12,7 @@ import dev.noexcuses.lakehouse.jobs.SessionsJob;
 import dev.noexcuses.lakehouse.runs.JobRun;
 import dev.noexcuses.lakehouse.runs.RunHistory;
 import dev.noexcuses.lakehouse.runs.SparkMetrics;
+import dev.noexcuses.lakehouse.runs.StageTimeline;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -41,6 +42,7 @@ public final class JobRunner {
     private final Progress progress;
     private final Map<String, DailyJob> jobs = new LinkedHashMap<>();
     private final SparkMetrics metrics = new SparkMetrics();
+    private final StageTimeline timeline;
 
     public JobRunner(SparkSession spark, RunHistory history, Progress progress, QualityJob.Thresholds thresholds) {
         this.spark = requireNonNull(spark, "spark is null");
@@ -50,6 +52,8 @@ public final class JobRunner {
             jobs.put(job.name(), job);
         }
         spark.sparkContext().addSparkListener(metrics);
+        timeline = new StageTimeline(spark.sparkContext());
+        spark.sparkContext().addSparkListener(timeline);
     }
 
     /** What a run did: per job and day, the recorded run. */
@@ -101,6 +105,7 @@ public final class JobRunner {
             String runId = UUID.randomUUID().toString();
             Instant started = Instant.now();
             metrics.reset();
+            timeline.reset();
             progress.line("[%s] %s ...", name, describe(active));
             DayCounts counts;
             try {
@@ -110,14 +115,14 @@ public final class JobRunner {
                 String message = e.getClass().getSimpleName() + ": " + e.getMessage();
                 for (LocalDate day : active) {
                     JobRun failed = new JobRun(runId, name, day, JobRun.Status.FAILED, started, failedAt, 0, 0,
-                            message, ui, metrics.snapshot());
+                            message, ui, runFigures());
                     history.record(failed);
                     runs.add(failed);
                 }
                 throw e;
             }
             Instant finished = Instant.now();
-            Map<String, Object> snapshot = metrics.snapshot();
+            Map<String, Object> snapshot = runFigures();
             for (LocalDate day : active) {
                 boolean failed = counts.failedDays().contains(day);
                 JobRun run = new JobRun(runId, name, day, failed ? JobRun.Status.FAILED : JobRun.Status.SUCCEEDED,
@@ -132,15 +137,28 @@ public final class JobRunner {
                     progress.line("  [%s] %s %s", name, day, counts.notes().get(day));
                 }
             }
-            progress.line("[%s] done in %.1f s: rows in %,d, rows out %,d; %s stages, %s tasks, peak heap %,d MiB",
-                    name, Duration.between(started, finished).toMillis() / 1000.0, DayCounts.total(counts.rowsIn()),
+            progress.line("[%s] done in %.1f s: rows in %,d, rows out %,d; %s stages, %s tasks, idle core share %.0f%%, "
+                    + "peak heap %,d MiB", name, Duration.between(started, finished).toMillis() / 1000.0, DayCounts.total(counts.rowsIn()),
                     DayCounts.total(counts.rowsOut()), snapshot.get("stages"), snapshot.get("tasks"),
+                    ((Number) snapshot.get("idle_core_share")).doubleValue() * 100,
                     SparkMetrics.peakHeapBytes() / (1024 * 1024));
         }
         if (chain.contains("model")) {
             printKpis(days);
         }
         return new Report(runs, exit);
+    }
+
+    /** Spark's counters and the stage timeline, after the listener bus delivered the job's events. */
+    private Map<String, Object> runFigures() {
+        try {
+            spark.sparkContext().listenerBus().waitUntilEmpty(30_000);
+        } catch (Exception e) {
+            progress.line("Spark's listener bus did not drain in 30 s: the run's stage figures may be incomplete");
+        }
+        Map<String, Object> figures = new LinkedHashMap<>(metrics.snapshot());
+        figures.putAll(timeline.snapshot());
+        return figures;
     }
 
     private void printKpis(java.util.Collection<LocalDate> days) {

@@ -47,9 +47,24 @@ public record JobSettings(
         if (!warehouse.startsWith("s3://")) {
             throw new IllegalArgumentException("Invalid --warehouse: " + warehouse + ", expected s3://bucket/folder");
         }
-        if (shufflePartitions < 1) {
-            throw new IllegalArgumentException("Invalid --shuffle-partitions: " + shufflePartitions + ", expected >= 1");
+        if (shufflePartitions < 0) {
+            throw new IllegalArgumentException("Invalid --shuffle-partitions: " + shufflePartitions
+                    + ", expected >= 1 (or 0: not set)");
         }
+    }
+
+    /**
+     * These settings with the advisor's Spark settings added under the explicit ones: a setting given
+     * with {@code --conf} or {@code --shuffle-partitions} always wins over the advice.
+     */
+    public JobSettings withAdvice(Map<String, String> advised) {
+        Map<String, String> conf = new LinkedHashMap<>(advised);
+        if (shufflePartitions > 0) {
+            conf.put("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
+        }
+        conf.putAll(sparkConf);
+        return new JobSettings(catalogName, catalogUri, catalogUser, catalogPassword, warehouse, s3Endpoint, s3Region,
+                s3AccessKey, s3SecretKey, s3PathStyle, master, uiPort, shufflePartitions, conf);
     }
 
     /** The Spark configuration that makes {@code catalogName} the Iceberg catalog of the platform's lake. */
@@ -63,7 +78,9 @@ public record JobSettings(
         conf.put("spark.ui.enabled", String.valueOf(uiPort >= 0));
         conf.put("spark.ui.showConsoleProgress", "false");
         conf.put("spark.sql.session.timeZone", "UTC");
-        conf.put("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
+        if (shufflePartitions > 0) {
+            conf.put("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
+        }
         conf.put("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions");
         conf.put("spark.sql.defaultCatalog", catalogName);
         conf.put(c, "org.apache.iceberg.spark.SparkCatalog");

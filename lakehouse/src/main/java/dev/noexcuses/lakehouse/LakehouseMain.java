@@ -1,6 +1,11 @@
 package dev.noexcuses.lakehouse;
 
 import dev.noexcuses.lakehouse.jobs.QualityJob;
+import dev.noexcuses.lakehouse.parallelism.Advice;
+import dev.noexcuses.lakehouse.parallelism.AdviceReport;
+import dev.noexcuses.lakehouse.parallelism.ClusterProbe;
+import dev.noexcuses.lakehouse.parallelism.IcebergInputFiles;
+import dev.noexcuses.lakehouse.parallelism.ParallelismAdvisor;
 import dev.noexcuses.lakehouse.runs.RunHistory;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -29,12 +34,18 @@ public final class LakehouseMain {
         Arguments a;
         try {
             a = Arguments.parse(args);
+            if (!List.of("advised", "spark-defaults").contains(a.value("parallelism", "advised"))) {
+                throw new IllegalArgumentException("Invalid --parallelism " + a.value("parallelism", "")
+                        + ", expected advised or spark-defaults");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println("usage: LakehouseMain quality|curate|sessions|model|all (--date D | --from D1 --to D2) "
                     + "--catalog-uri jdbc:postgresql://... --catalog-user U --warehouse s3://bucket/folder "
                     + "[--catalog-name lake] [--s3-endpoint URL] [--s3-region R] [--s3-path-style true] "
-                    + "[--master local[*]] [--ui-port 4040|-1] [--shuffle-partitions N] [--conf key=value]...");
+                    + "[--master local[*]] [--ui-port 4040|-1] [--shuffle-partitions N] [--conf key=value]... "
+                    + "[--parallelism advised|spark-defaults] [--advise-only true [--json true]] "
+                    + "[--executors N --executor-cores C] [--master-ui http://host:8080]");
             return 2;
         }
         JobSettings settings = new JobSettings(a.value("catalog-name", "lake"), a.required("catalog-uri"),
@@ -42,10 +53,31 @@ public final class LakehouseMain {
                 a.required("warehouse"), a.value("s3-endpoint", ""), a.value("s3-region", "us-east-1"),
                 env.getOrDefault(JobSettings.S3_ACCESS_KEY_ENV, ""), env.getOrDefault(JobSettings.S3_SECRET_KEY_ENV, ""),
                 Boolean.parseBoolean(a.value("s3-path-style", "true")), a.value("master", "local[*]"),
-                Integer.parseInt(a.value("ui-port", "4040")), Integer.parseInt(a.value("shuffle-partitions", "8")),
+                Integer.parseInt(a.value("ui-port", "4040")), Integer.parseInt(a.value("shuffle-partitions", "0")),
                 a.conf());
-        RunHistory history = new RunHistory(settings.catalogUri(), settings.catalogUser(), settings.catalogPassword());
         Progress progress = new Progress(System.out);
+        boolean adviseOnly = Boolean.parseBoolean(a.value("advise-only", "false"));
+        if (adviseOnly || a.value("parallelism", "advised").equals("advised")) {
+            try {
+                Advice advice = advise(a, settings);
+                if (adviseOnly) {
+                    System.out.print(Boolean.parseBoolean(a.value("json", "false"))
+                            ? AdviceReport.json(a.job(), advice) + "\n" : AdviceReport.text(a.job(), advice));
+                    return 0;
+                }
+                settings = settings.withAdvice(advice.sparkConf());
+                progress.line("Parallelism advised for %d input file(s), %,.1f MiB on %d core(s) (./platform spark advise "
+                        + "explains it; explicit settings win): %s", advice.input().files().size(),
+                        advice.input().totalBytes() / 1048576.0, advice.totalCores(), advice.sparkConf());
+            } catch (RuntimeException e) {
+                if (adviseOnly) {
+                    System.err.println("Cannot advise on " + a.job() + ": " + e.getMessage());
+                    return 1;
+                }
+                progress.line("No parallelism advice (%s): Spark's defaults and the explicit settings apply", e.getMessage());
+            }
+        }
+        RunHistory history = new RunHistory(settings.catalogUri(), settings.catalogUser(), settings.catalogPassword());
         progress.line("Starting Spark (%s) ...", settings.master());
         SparkSession spark = LakeSession.open(settings, "lakehouse " + a.job());
         try {
@@ -58,6 +90,14 @@ public final class LakehouseMain {
             return 1;
         } finally {
             spark.stop();
+        }
+    }
+
+    private static Advice advise(Arguments a, JobSettings settings) {
+        try (IcebergInputFiles files = new IcebergInputFiles(settings)) {
+            return new ParallelismAdvisor().advise(files.forJob(a.job(), a.days()), ClusterProbe.probe(settings.master(),
+                    a.value("master-ui", ""), Integer.parseInt(a.value("executors", "0")),
+                    Integer.parseInt(a.value("executor-cores", "0"))));
         }
     }
 

@@ -3,6 +3,10 @@ package dev.noexcuses.lakehouse;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.infra.SharedLocalInfra;
 import dev.noexcuses.lakehouse.jobs.QualityJob;
+import dev.noexcuses.lakehouse.parallelism.Advice;
+import dev.noexcuses.lakehouse.parallelism.ClusterProbe;
+import dev.noexcuses.lakehouse.parallelism.IcebergInputFiles;
+import dev.noexcuses.lakehouse.parallelism.ParallelismAdvisor;
 import dev.noexcuses.lakehouse.runs.RunHistory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -32,9 +36,14 @@ final class LakeTestBed {
     private final AtomicLong offsets = new AtomicLong();
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
 
-    private LakeTestBed(SparkSession spark, RunHistory history) {
+    final JobSettings settings;
+    final Advice advice;
+
+    private LakeTestBed(SparkSession spark, RunHistory history, JobSettings settings, Advice advice) {
         this.spark = spark;
         this.history = history;
+        this.settings = settings;
+        this.advice = advice;
     }
 
     static synchronized LakeTestBed get() {
@@ -42,15 +51,22 @@ final class LakeTestBed {
             LocalInfra infra = SharedLocalInfra.get("postgres", "s3");
             Map<String, String> keys = infra.serviceOverrides();
             String bucket = "noexcuses-lake";
-            JobSettings settings = new JobSettings("lake", keys.get("postgres.jdbc-url"), keys.get("postgres.user"),
+            JobSettings declared = new JobSettings("lake", keys.get("postgres.jdbc-url"), keys.get("postgres.user"),
                     keys.get("postgres.password"), "s3://" + bucket + "/warehouse", keys.get("s3.endpoint"), "us-east-1",
                     "noexcuses", "noexcuses-secret", true, "local[2]", -1, 1,
                     Map.of("spark.driver.memory", "1g", "spark.sql.adaptive.coalescePartitions.minPartitionSize", "1"));
+            // As a job JVM does: the advice under the explicit settings (shuffle partitions 1 wins).
+            Advice advice;
+            try (IcebergInputFiles files = new IcebergInputFiles(declared)) {
+                advice = new ParallelismAdvisor().advise(files.forJob("all", List.of(LocalDate.now())),
+                        ClusterProbe.probe(declared.master(), "", 0, 0));
+            }
+            JobSettings settings = declared.withAdvice(advice.sparkConf());
             SparkSession spark = LakeSession.open(settings, "lakehouse-tests");
             Runtime.getRuntime().addShutdownHook(new Thread(spark::stop, "spark-stop"));
             createRawTables(spark);
             instance = new LakeTestBed(spark, new RunHistory(settings.catalogUri(), settings.catalogUser(),
-                    settings.catalogPassword()));
+                    settings.catalogPassword()), settings, advice);
         }
         return instance;
     }
