@@ -78,6 +78,9 @@ public record JobSettings(
         conf.put("spark.ui.enabled", String.valueOf(uiPort >= 0));
         conf.put("spark.ui.showConsoleProgress", "false");
         conf.put("spark.sql.session.timeZone", "UTC");
+        // Executors on a cluster read and write S3 too (s3proxy and MinIO need these); Spark adds the JDK 17 opens.
+        conf.put("spark.executor.extraJavaOptions", "-Duser.timezone=UTC -Daws.requestChecksumCalculation=WHEN_REQUIRED "
+                + "-Daws.responseChecksumValidation=WHEN_REQUIRED");
         if (shufflePartitions > 0) {
             conf.put("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
         }

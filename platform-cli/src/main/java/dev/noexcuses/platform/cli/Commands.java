@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "platform", mixinStandardHelpOptions = true, version = "No Excuses Data Platform 0.1.0",
         description = "Event-data and MLOps platform: one command starts it on embedded real infrastructure.",
         subcommands = {UpCommand.class, DemoCommand.class, StatusCommand.class, DownCommand.class,
-                ProduceCommand.class, RunCommand.class, VerifyCommand.class, LakeCommand.class, LakehouseCommand.class,
+                ProduceCommand.class, RunCommand.class, VerifyCommand.class, LakeCommand.class, LakehouseCommand.class, SparkCommand.class,
                 SchemasCommand.class, ReplayDlqCommand.class, ReloadCommand.class, SqlCommand.class, ConsolePasswordCommand.class, DagsCommand.class,
                 AlertsCommand.class,
                 CommandLine.HelpCommand.class})

@@ -94,8 +94,10 @@ final class LakehouseCommand implements Runnable {
         public Integer call() throws Exception {
             Config config = LakeCommand.lakeConfig(options);
             String sql = "SELECT job, partition_date, status, started_at, extract(epoch FROM finished_at - started_at), "
-                    + "rows_in, rows_out, coalesce(message, '') FROM batch_job_runs "
+                    + "rows_in, rows_out, coalesce(message, ''), run_id, coalesce(metrics::text, '{}') FROM batch_job_runs "
                     + (job == null ? "" : "WHERE job = ? ") + "ORDER BY started_at DESC, job LIMIT ?";
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.Set<String> shownStages = new java.util.HashSet<>();
             try (Connection c = DriverManager.getConnection(config.getString("postgres.jdbc-url"),
                     config.getString("postgres.user"), config.getString("postgres.password"));
                  PreparedStatement s = c.prepareStatement(sql)) {
@@ -104,17 +106,38 @@ final class LakehouseCommand implements Runnable {
                     s.setString(i++, job);
                 }
                 s.setInt(i, limit);
-                System.out.printf("%-9s %-10s %-9s %-20s %8s %12s %12s  %s%n", "JOB", "DAY", "STATUS", "STARTED",
-                        "SECONDS", "ROWS IN", "ROWS OUT", "MESSAGE");
+                System.out.printf("%-9s %-10s %-9s %-20s %8s %12s %12s %6s  %s%n", "JOB", "DAY", "STATUS", "STARTED",
+                        "SECONDS", "ROWS IN", "ROWS OUT", "IDLE", "MESSAGE");
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        System.out.printf("%-9s %-10s %-9s %-20s %8.1f %,12d %,12d  %s%n", rs.getString(1), rs.getDate(2),
+                        com.fasterxml.jackson.databind.JsonNode metrics = json.readTree(rs.getString(10));
+                        String idle = metrics.has("idle_core_share")
+                                ? String.format("%5.0f%%", metrics.path("idle_core_share").asDouble() * 100) : "";
+                        System.out.printf("%-9s %-10s %-9s %-20s %8.1f %,12d %,12d %6s  %s%n", rs.getString(1), rs.getDate(2),
                                 rs.getString(3), rs.getTimestamp(4).toInstant().toString().substring(0, 19), rs.getDouble(5),
-                                rs.getLong(6), rs.getLong(7), rs.getString(8));
+                                rs.getLong(6), rs.getLong(7), idle, rs.getString(8));
+                        // With --job, each run's stages once (a run of several days shares them).
+                        if (job != null && metrics.path("stage_timeline").size() > 0 && shownStages.add(rs.getString(9))) {
+                            printStages(metrics);
+                        }
                     }
                 }
             }
             return 0;
+        }
+
+        /** Per stage: tasks, task time max and median, wall time, cores and the core time left idle. */
+        private static void printStages(com.fasterxml.jackson.databind.JsonNode metrics) {
+            System.out.printf("    %6s %6s %10s %10s %10s %5s %9s  %s%n", "STAGE", "TASKS", "MAX TASK", "MEDIAN", "WALL",
+                    "CORES", "IDLE", "NAME");
+            for (com.fasterxml.jackson.databind.JsonNode st : metrics.path("stage_timeline")) {
+                long wallCore = st.path("cores").asLong() * st.path("wall_ms").asLong();
+                System.out.printf("    %6d %6d %8d ms %7d ms %7d ms %5d %8.0f%%  %s%n", st.path("stage").asInt(),
+                        st.path("tasks").asInt(), st.path("max_task_ms").asLong(), st.path("median_task_ms").asLong(),
+                        st.path("wall_ms").asLong(), st.path("cores").asInt(),
+                        wallCore == 0 ? 0.0 : st.path("idle_core_ms").asLong() * 100.0 / wallCore, st.path("name").asText());
+            }
+            System.out.printf("    settings: %s%n", metrics.path("parallelism_settings"));
         }
     }
 }

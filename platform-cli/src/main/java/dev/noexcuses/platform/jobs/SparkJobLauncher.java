@@ -21,7 +21,7 @@ import java.util.Map;
 public final class SparkJobLauncher {
     static final String MAIN = "dev.noexcuses.lakehouse.LakehouseMain";
     /** What Spark 4 needs opened on JDK 17, and the S3 SDK settings that s3proxy and MinIO need. */
-    static final List<String> JVM_OPTIONS = List.of(
+    public static final List<String> JVM_OPTIONS = List.of(
             "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseParallelGC", "-Duser.timezone=UTC",
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
@@ -45,6 +45,11 @@ public final class SparkJobLauncher {
 
     /** The job's command line; {@code days} is one day or a from/to range. */
     public List<String> command(String job, LocalDate from, LocalDate to) throws IOException {
+        return command(job, from, to, List.of());
+    }
+
+    /** The job's command line with extra job arguments ({@code --advise-only true}, {@code --executors N} ...). */
+    public List<String> command(String job, LocalDate from, LocalDate to, List<String> extra) throws IOException {
         Path target = home.resolve("lakehouse/target");
         Path jar = target.resolve("lakehouse-0.1.0-SNAPSHOT.jar");
         if (!Files.isRegularFile(jar) || !Files.isDirectory(target.resolve("lib"))) {
@@ -77,16 +82,29 @@ public final class SparkJobLauncher {
                 "--s3-path-style", String.valueOf(config.getBoolean("s3.path-style-access")),
                 "--master", l.getString("master"),
                 "--ui-port", String.valueOf(l.getInt("ui-port")),
-                "--shuffle-partitions", String.valueOf(l.getInt("shuffle-partitions"))));
+                "--parallelism", l.getString("parallelism")));
+        if (l.hasPath("shuffle-partitions")) {
+            cmd.addAll(List.of("--shuffle-partitions", String.valueOf(l.getInt("shuffle-partitions"))));
+        }
+        String masterUi = SparkStandaloneCluster.masterUi(config);
+        if (!masterUi.isBlank()) {
+            cmd.addAll(List.of("--master-ui", masterUi));
+        }
         for (Map.Entry<String, ConfigValue> e : l.getConfig("spark-conf").entrySet()) {
             cmd.addAll(List.of("--conf", e.getKey().replace("\"", "") + "=" + e.getValue().unwrapped()));
         }
+        cmd.addAll(extra);
         return cmd;
     }
 
     /** Runs the job to its end, its output on this console; returns its exit code. */
     public int run(String job, LocalDate from, LocalDate to) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command(job, from, to)).inheritIO();
+        return run(job, from, to, List.of());
+    }
+
+    /** Runs the job JVM with extra job arguments to its end, its output on this console; returns its exit code. */
+    public int run(String job, LocalDate from, LocalDate to, List<String> extra) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command(job, from, to, extra)).inheritIO();
         Map<String, String> env = pb.environment();
         env.put("LAKEHOUSE_CATALOG_PASSWORD", config.getString("postgres.password"));
         env.put("LAKEHOUSE_S3_ACCESS_KEY", config.getString("s3.access-key"));
