@@ -43,6 +43,8 @@ public final class SparkParallelismBenchmark {
                 Integer.getInteger("bench.spark.master-port", 7177), Integer.getInteger("bench.spark.master-ui-port", 8191),
                 2, 1, "1g", "256m");
         try (SparkStandaloneCluster cluster = SparkStandaloneCluster.start(settings, lakehouse, dir, System.out)) {
+            // Ctrl-C stops the cluster's processes too.
+            Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "spark-cluster-stop"));
             results.addAll(run(lakehouse, "cluster", settings.masterUrl(), settings.masterUiUrl(), dir, rows, rounds, false));
         }
         summarise(results);
@@ -59,6 +61,7 @@ public final class SparkParallelismBenchmark {
                 String.valueOf(rounds), String.valueOf(prepare)));
         System.out.printf("%n== %s (%s)%s ==%n", mode, master, prepare ? ", writing the layouts first" : "");
         Process p = new ProcessBuilder(cmd).redirectError(dir.resolve(mode + ".log").toFile()).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "spark-run-stop"));
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> results = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

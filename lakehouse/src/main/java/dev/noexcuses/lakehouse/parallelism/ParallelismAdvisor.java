@@ -11,8 +11,9 @@ import java.util.Optional;
  * cluster. Pure arithmetic, no Spark: each proposal carries its rule and the numbers behind it.
  * <ul>
  *   <li>executor cores ≤ 5 (write throughput stops growing beyond about 5 per executor);</li>
- *   <li>about two read partitions per core ("about half as many cores as files"), via the split size,
- *       kept between Iceberg's file open cost (4 MiB) and Spark's default split (128 MiB);</li>
+ *   <li>about two read partitions per core ("about half as many cores as files"), via the split size:
+ *       the files' weight (each at least Iceberg's 4 MiB open cost) over twice the cores, kept between
+ *       that open cost and Spark's default split (128 MiB);</li>
  *   <li>partitions after a shuffle: cores × a factor from 2 to 8 that grows with the input;</li>
  *   <li>repartition after the read when fewer read partitions than cores, or when one unsplittable
  *       file is much larger than a split (it alone bounds the read stage).</li>
@@ -80,17 +81,20 @@ public final class ParallelismAdvisor {
         int cores = executorCores * executors;
 
         long total = input.totalBytes();
+        // What the read costs: each file weighs at least the open cost, so many small files are packed together.
+        long weight = input.files().stream().mapToLong(f -> Math.max(f.bytes(), OPEN_FILE_COST)).sum();
         int targetReadPartitions = READ_PARTITIONS_PER_CORE * cores;
-        long wanted = ceilDiv(total, targetReadPartitions);
+        long wanted = ceilDiv(weight, targetReadPartitions);
         long splitBytes = Math.min(MAX_SPLIT, Math.max(OPEN_FILE_COST, ceilDiv(wanted, MIB) * MIB));
         int readPartitions = readPartitions(input, splitBytes);
         proposals.add(new Proposal("spark.sql.iceberg.read.split-size and spark.sql.files.maxPartitionBytes",
                 mib(splitBytes), "about two read partitions per core (\"half as many cores as files\"); large splittable "
                         + "files are split, small files packed together",
                 input.files().size() + " file(s), " + input.rowGroups() + " row group(s), " + mib(total) + " in "
-                        + String.join(", ", input.tables()) + "; " + mib(total) + " / (" + READ_PARTITIONS_PER_CORE
+                        + String.join(", ", input.tables()) + ", weighing " + mib(weight) + " to read (each file at least "
+                        + "the " + mib(OPEN_FILE_COST) + " open cost); " + mib(weight) + " / (" + READ_PARTITIONS_PER_CORE
                         + " x " + cores + " cores) = " + mib(wanted) + ", rounded up to whole MiB and kept between "
-                        + mib(OPEN_FILE_COST) + " (file open cost) and " + mib(MAX_SPLIT) + " (Spark's default): "
+                        + mib(OPEN_FILE_COST) + " and " + mib(MAX_SPLIT) + " (Spark's default): "
                         + mib(splitBytes) + ", which reads as about " + readPartitions + " partition(s)"));
 
         int factor = (int) Math.max(MIN_SHUFFLE_FACTOR, Math.min(MAX_SHUFFLE_FACTOR,

@@ -29,23 +29,23 @@ class ParallelismAdvisorTest {
 
         assertThat(advice.executorCores()).isEqualTo(2);          // 2 <= 5: kept
         assertThat(advice.executors()).isEqualTo(2);
-        // 40 MiB / (2 x 4 cores) = 5 MiB per split (above the 4 MiB open cost, below 128 MiB)
-        assertThat(advice.splitBytes()).isEqualTo(5 * MIB);
-        // each 1 MiB file weighs the 4 MiB open cost: 40 x 4 = 160 MiB packed into 5 MiB splits = 32
-        assertThat(advice.expectedReadPartitions()).isEqualTo(32);
+        // each 1 MiB file weighs the 4 MiB open cost: 40 x 4 = 160 MiB; 160 / (2 x 4 cores) = 20 MiB per split
+        assertThat(advice.splitBytes()).isEqualTo(20 * MIB);
+        // 160 MiB packed into 20 MiB splits = 8 read partitions, two per core
+        assertThat(advice.expectedReadPartitions()).isEqualTo(8);
         // factor: 40 MiB / (4 x 128 MiB) rounds up to 1, raised to the minimum 2: 4 x 2 = 8
         assertThat(advice.shufflePartitions()).isEqualTo(8);
         assertThat(advice.defaultParallelism()).isEqualTo(8);
-        assertThat(advice.repartitionAfterRead()).isEmpty();      // 32 read partitions >= 4 cores
+        assertThat(advice.repartitionAfterRead()).isEmpty();      // 8 read partitions >= 4 cores
         assertThat(advice.sparkConf()).containsExactly(
                 entry("spark.executor.cores", "2"), entry("spark.executor.instances", "2"), entry("spark.cores.max", "4"),
-                entry("spark.sql.files.maxPartitionBytes", "5242880"), entry("spark.sql.iceberg.read.split-size", "5242880"),
+                entry("spark.sql.files.maxPartitionBytes", "20971520"), entry("spark.sql.iceberg.read.split-size", "20971520"),
                 entry("spark.sql.iceberg.read.adaptive-split-size.enabled", "false"),
                 entry("spark.default.parallelism", "8"), entry("spark.sql.shuffle.partitions", "8"));
         assertThat(advice.proposals()).anySatisfy(p -> {
             assertThat(p.setting()).startsWith("spark.sql.iceberg.read.split-size");
-            assertThat(p.because()).contains("40 file(s), 40 row group(s), 40 MiB", "40 MiB / (2 x 4 cores) = 5 MiB",
-                    "about 32 partition(s)");
+            assertThat(p.because()).contains("40 file(s), 40 row group(s), 40 MiB", "weighing 160 MiB",
+                    "160 MiB / (2 x 4 cores) = 20 MiB", "about 8 partition(s)");
         });
     }
 
