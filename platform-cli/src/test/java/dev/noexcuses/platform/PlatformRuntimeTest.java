@@ -121,6 +121,18 @@ class PlatformRuntimeTest {
             new RunLog("test", start, Instant.now(), sent.acceptedIds(), sent.rejected()).write(dataDir);
             Awaitility.await("verify passes").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
                     .until(() -> command("verify", "--data-dir", dataDir.toString()).code() == 0);
+            // Compaction through the CLI while the loader runs: the rows stay, the loader's offsets move into
+            // the compaction's snapshot, and every stage still reconciles.
+            Result compact = command("lake", "compact", "raw.enriched_events", "--target-size", "134217728",
+                    "--data-dir", dataDir.toString());
+            assertThat(compact.code()).as(compact.output()).isZero();
+            assertThat(compact.output()).as("the run and the London visitor were committed apart: two small files")
+                    .containsPattern("Compacted lake.raw.enriched_events in [0-9.]+ s: ([2-9]|\\d\\d+) files");
+            Result afterCompaction = command("lake", "stats", "raw.enriched_events", "--data-dir", dataDir.toString());
+            assertThat(afterCompaction.code()).as(afterCompaction.output()).isZero();
+            assertThat(afterCompaction.output()).as("offsets still stored, the compaction among the snapshots")
+                    .contains("topic events.enriched:").contains("replace");
+            assertThat(command("verify", "--data-dir", dataDir.toString()).code()).isZero();
             String someSent = Json.toText(sent.acceptedIds().stream().sorted().limit(100).toList());
             JsonNode enriched = Json.mapper().readTree(http("POST",
                     runtime.serviceConfig().getString("opensearch.url") + "/events-enriched-*/_search?size=1",
