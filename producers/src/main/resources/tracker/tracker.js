@@ -259,6 +259,8 @@
         self.sent += batch.length;
         self.forget(batch);
         self.onResult({ status: response.status, body: body, events: batch.length });
+        // The collector is reachable again: what waited in the offline queue goes now.
+        if (self.outbox().length > 0) self.resendOutbox();
       });
     }).catch(function (error) {
       if (attempt >= self.maxRetries) {

@@ -178,6 +178,36 @@ class ShopAndAlertsTest {
 
     @Test
     @Order(2)
+    void eventsTrackedOfflineWaitInTheBrowserAndArriveOnceItIsOnlineAgain() throws Exception {
+        browser.get(console + "/shop/");
+        wait(d -> d.findElement(By.id("promo")));
+        // The first page view goes out while online; then the network goes away (navigator.onLine false).
+        browser.executeScript("return shopTracker.flush()");
+        browser.executeCdpCommand("Network.enable", Map.of());
+        browser.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", true, "latency", 0,
+                "downloadThroughput", -1, "uploadThroughput", -1));
+        wait(d -> Boolean.FALSE.equals(browser.executeScript("return navigator.onLine")));
+        browser.findElement(By.id("promo")).click();
+        @SuppressWarnings("unchecked")
+        List<String> kept = (List<String>) browser.executeScript("""
+                return shopTracker.flush().then(() =>
+                    JSON.parse(localStorage.getItem('noexcuses.outbox') || '[]').map(e => e.event_id));""");
+        assertThat(kept).isNotEmpty();
+
+        // Back online: the browser says so ('online'), and the next event's successful send takes the queue along.
+        browser.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", false, "latency", 0,
+                "downloadThroughput", -1, "uploadThroughput", -1));
+        wait(d -> Boolean.TRUE.equals(browser.executeScript("return navigator.onLine")));
+        browser.findElement(By.id("promo")).click();
+        browser.executeScript("return shopTracker.flush()");
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                assertThat(enrichedEvents()).extracting(e -> e.path("event_id").asText()).containsAll(kept));
+        assertThat(browser.executeScript("return localStorage.getItem('noexcuses.outbox')")).isNull();
+        assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
+    }
+
+    @Test
+    @Order(3)
     void theAlertsPageShowsTheRulesAndSilencesARuleBehindLoginAndCsrf() throws Exception {
         browser.get(console + "/alerts");
         wait(d -> d.getCurrentUrl().endsWith("/login"));
