@@ -170,6 +170,28 @@ class LakehouseJobsTest {
     }
 
     @Test
+    void aDayOfAnEarlierMultiDayRunIsRebuiltAloneAndTheRangeAgain() {
+        lake.load(List.of(
+                new RawEvent("m-1", "login", "2026-03-10T10:00:00Z", "u-95", "a-95", "{\"method\":\"password\",\"success\":true}"),
+                new RawEvent("m-2", "login", "2026-03-11T10:00:00Z", "u-96", "a-96", "{\"method\":\"password\",\"success\":true}"),
+                new RawEvent("m-3", "page_view", "2026-03-12T10:00:00Z", null, "a-97", page("home"))));
+        LocalDate first = LocalDate.parse("2026-03-10");
+        LocalDate last = first.plusDays(2);
+        assertThat(lake.run("all", first, last).exitCode()).as(lake.output()).isZero();
+
+        // The identity map and the KPIs of the three days were written together; one day is replaced alone.
+        assertThat(lake.run("all", first.plusDays(1)).exitCode()).as(lake.output()).isZero();
+        assertThat(lake.run("all", first, last).exitCode()).as(lake.output()).isZero();
+
+        assertThat(lake.rows("SELECT event_date, events FROM curated.daily_kpis WHERE event_date BETWEEN DATE '2026-03-10' "
+                + "AND DATE '2026-03-12' ORDER BY 1").stream().map(Row::toString).toList())
+                .containsExactly("[2026-03-10,1]", "[2026-03-11,1]", "[2026-03-12,1]");
+        assertThat(lake.rows("SELECT anonymous_id, user_id, linked_date FROM curated.identity_map "
+                + "WHERE anonymous_id IN ('a-95', 'a-96') ORDER BY 1").stream().map(Row::toString).toList())
+                .containsExactly("[a-95,u-95,2026-03-10]", "[a-96,u-96,2026-03-11]");
+    }
+
+    @Test
     void rebuildsADayWhoseRawRowsArrivedAfterItsLastBuild() {
         LocalDate day = LocalDate.parse("2026-06-01");
         lake.load(List.of(new RawEvent("l-1", "page_view", "2026-06-01T10:00:00Z", null, "a-70", page("home"))));

@@ -41,7 +41,7 @@ public final class LakeTables {
                     + "score_model STRING, score DOUBLE) USING iceberg PARTITIONED BY (event_date)" + V2,
             "CREATE TABLE IF NOT EXISTS " + IDENTITY_MAP + " (anonymous_id STRING NOT NULL, user_id STRING NOT NULL, "
                     + "linked_at TIMESTAMP COMMENT 'start of the session in which the visitor logged in', "
-                    + "linked_date DATE NOT NULL) USING iceberg" + V2,
+                    + "linked_date DATE NOT NULL) USING iceberg PARTITIONED BY (linked_date)" + V2,
             "CREATE TABLE IF NOT EXISTS " + SESSIONS + " (session_id STRING NOT NULL, user_key STRING, anonymous_id STRING, "
                     + "event_date DATE NOT NULL, session_start TIMESTAMP, session_end TIMESTAMP, duration_seconds BIGINT, "
                     + "events BIGINT, page_views BIGINT, landing_page STRING, device STRING, country_code STRING, "
@@ -66,7 +66,7 @@ public final class LakeTables {
             "CREATE TABLE IF NOT EXISTS " + DAILY_KPIS + " (event_date DATE NOT NULL, events BIGINT, active_users BIGINT, "
                     + "new_users BIGINT, sessions BIGINT, converted_sessions BIGINT, conversion_rate DOUBLE, orders BIGINT, "
                     + "revenue DOUBLE, average_order_value DOUBLE, received_events BIGINT, failed_events BIGINT, "
-                    + "failed_event_share DOUBLE) USING iceberg" + V2,
+                    + "failed_event_share DOUBLE) USING iceberg PARTITIONED BY (event_date)" + V2,
             "CREATE TABLE IF NOT EXISTS " + CHECK_RESULTS + " (run_id STRING NOT NULL, table_name STRING, "
                     + "partition_date DATE NOT NULL, check_name STRING, severity STRING, status STRING, observed STRING, "
                     + "expected STRING, message STRING, checked_at TIMESTAMP) USING iceberg PARTITIONED BY (partition_date)" + V2);
@@ -78,6 +78,27 @@ public final class LakeTables {
             spark.sql("CREATE NAMESPACE IF NOT EXISTS " + ns);
         }
         DDL.forEach(spark::sql);
+        partitionByDay(spark, IDENTITY_MAP, "linked_date");
+        partitionByDay(spark, DAILY_KPIS, "event_date");
+    }
+
+    /**
+     * A run replaces its days' rows with an overwrite by a filter on the day column, which Iceberg can only do
+     * by dropping whole files: the table must be partitioned by that column. Tables made unpartitioned by
+     * earlier versions are partitioned here and their rows rewritten once into day files.
+     */
+    private static void partitionByDay(SparkSession spark, String table, String dayColumn) {
+        try {
+            if (!org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark, table).spec().isUnpartitioned()) {
+                return;
+            }
+        } catch (org.apache.spark.sql.catalyst.parser.ParseException
+                 | org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
+            throw new IllegalStateException("Cannot load table " + table + ": " + e.getMessage(), e);
+        }
+        spark.sql("ALTER TABLE " + table + " ADD PARTITION FIELD " + dayColumn);
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.table(table).localCheckpoint();
+        replace(rows, table, org.apache.spark.sql.functions.lit(true));
     }
 
     /** {@code raw.failed_events}, or an empty view of its columns used here when the loader has not made it yet. */
