@@ -28,6 +28,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.transport.httpclient5.ResponseException;
 import org.opensearch.client.opensearch.core.search.Hit;
 
 /**
@@ -149,22 +150,55 @@ final class LoaderTestSupport implements AutoCloseable {
         send(enrichedTopic, event.partitionKey(), Json.toBytes(event));
     }
 
-    /** Documents in the indices matching {@code pattern}, as searchable now (after a refresh). */
+    /**
+     * Documents in the indices matching {@code pattern}, as searchable now (after a refresh); -1 while a
+     * new index's shards are still starting.
+     */
     long count(String pattern) throws IOException {
-        search.indices().refresh(r -> r.index(pattern).ignoreUnavailable(true).allowNoIndices(true));
-        return search.count(c -> c.index(pattern).ignoreUnavailable(true).allowNoIndices(true)).count();
+        try {
+            search.indices().refresh(r -> r.index(pattern).ignoreUnavailable(true).allowNoIndices(true));
+            return search.count(c -> c.index(pattern).ignoreUnavailable(true).allowNoIndices(true)).count();
+        } catch (ResponseException e) {
+            if (shardsStarting(e)) {
+                return -1;
+            }
+            throw e;
+        }
     }
 
-    /** The hits with the document id {@code id} in the indices matching {@code pattern}. */
+    /**
+     * OpenSearch answers 503 "all shards failed" for an index whose shards are still starting (just created
+     * by the loader's first bulk request on a busy machine): not searchable yet, asked again by the caller.
+     */
+    private static boolean shardsStarting(ResponseException e) {
+        return e.status() == 503;
+    }
+
+    /** The hits with the document id {@code id} in the indices matching {@code pattern} (none while shards start). */
     List<Hit<JsonNode>> byId(String pattern, String id) throws IOException {
-        return search.search(s -> s.index(pattern).ignoreUnavailable(true).allowNoIndices(true)
-                .query(q -> q.ids(i -> i.values(id))), JsonNode.class).hits().hits();
+        try {
+            return search.search(s -> s.index(pattern).ignoreUnavailable(true).allowNoIndices(true)
+                    .query(q -> q.ids(i -> i.values(id))), JsonNode.class).hits().hits();
+        } catch (ResponseException e) {
+            if (shardsStarting(e)) {
+                return List.of();
+            }
+            throw e;
+        }
     }
 
     List<Hit<JsonNode>> byTerm(String pattern, String field, String value) throws IOException {
-        search.indices().refresh(r -> r.index(pattern).ignoreUnavailable(true).allowNoIndices(true));
-        return search.search(s -> s.index(pattern).size(100).ignoreUnavailable(true).allowNoIndices(true)
-                .query(q -> q.term(t -> t.field(field).value(v -> v.stringValue(value)))), JsonNode.class).hits().hits();
+        try {
+            search.indices().refresh(r -> r.index(pattern).ignoreUnavailable(true).allowNoIndices(true));
+            return search.search(s -> s.index(pattern).size(100).ignoreUnavailable(true).allowNoIndices(true)
+                    .query(q -> q.term(t -> t.field(field).value(v -> v.stringValue(value)))), JsonNode.class)
+                    .hits().hits();
+        } catch (ResponseException e) {
+            if (shardsStarting(e)) {
+                return List.of();
+            }
+            throw e;
+        }
     }
 
     @Override
