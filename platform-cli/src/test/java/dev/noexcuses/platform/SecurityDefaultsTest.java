@@ -97,6 +97,8 @@ class SecurityDefaultsTest {
                 Map.entry("batch-loader.admin.port", "0"),
                 Map.entry("orchestrator.admin.port", "0"),
                 Map.entry("console.port", "0"),
+                Map.entry("alerting.http.port", "0"),
+                Map.entry("local-infra.trino.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("batch-loader.flush.max-age", "2s"),
                 Map.entry("admin.token", ADMIN_TOKEN)));
         runtime = PlatformRuntime.start(config, dataDir, new PrintStream(new ByteArrayOutputStream(), true));

@@ -96,10 +96,14 @@ final class StatusCommand implements Callable<Integer> {
         return running ? (starting ? 2 : allHealthy ? 0 : 1) : 3;
     }
 
-    /** The bearer token a service's admin endpoints ask for, blank for none. */
+    /** The bearer token a service's admin endpoints ask for ({@code admin.token}, or alerting's {@code http.token}), blank for none. */
     private static String adminToken(Config config, String component) {
-        String key = component + ".admin.token";
-        return config.hasPath(key) ? config.getString(key) : "";
+        for (String key : java.util.List.of(component + ".admin.token", component + ".http.token")) {
+            if (config.hasPath(key)) {
+                return config.getString(key);
+            }
+        }
+        return "";
     }
 
     private static boolean healthy(RuntimeState.Component c, String token) {
