@@ -10,6 +10,7 @@ import dev.noexcuses.infra.kafka.KafkaFactory;
 import dev.noexcuses.infra.kafka.TopicSetup;
 import dev.noexcuses.infra.opensearch.OpenSearchFactory;
 import dev.noexcuses.infra.postgres.PostgresFactory;
+import dev.noexcuses.infra.redis.RedisFactory;
 import dev.noexcuses.infra.s3.S3Factory;
 import dev.noexcuses.infra.trino.TrinoFactory;
 import java.io.IOException;
@@ -47,6 +48,7 @@ public final class LocalInfra implements AutoCloseable {
             new KafkaFactory(),
             new PostgresFactory(),
             new S3Factory(),
+            new RedisFactory(),
             new OpenSearchFactory(),
             new TrinoFactory());
 

@@ -96,7 +96,7 @@ public final class PipelineBenchmark {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("platform.data-dir", dataDir.toString());
         for (String key : List.of("kafka.port", "kafka.controller-port", "opensearch.port", "opensearch.transport-port",
-                "postgres.port", "s3.port")) {
+                "postgres.port", "s3.port", "redis.port")) {
             settings.put("local-infra." + key, String.valueOf(LocalInfra.freePort()));
         }
         int apiPort = LocalInfra.freePort();

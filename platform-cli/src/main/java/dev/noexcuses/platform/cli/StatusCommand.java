@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.security.Secrets;
+import dev.noexcuses.common.redis.RedisAccess;
 import dev.noexcuses.infra.kafka.KafkaProbe;
+import dev.noexcuses.infra.redis.RedisProbe;
 import dev.noexcuses.infra.trino.TrinoProbe;
 import dev.noexcuses.platform.runtime.HttpProbe;
 import dev.noexcuses.platform.runtime.RuntimeState;
@@ -112,6 +114,12 @@ final class StatusCommand implements Callable<Integer> {
         }
         if ("kafka".equals(c.name())) {
             return KafkaProbe.reachable(c.endpoints().get("bootstrap_servers"), 3000);
+        }
+        if ("redis".equals(c.name())) {
+            return c.endpoints().containsKey("url") && new RedisProbe(new RedisAccess(c.endpoints().get("url"),
+                    c.endpoints().getOrDefault("username", ""), c.endpoints().getOrDefault("password", ""),
+                    c.endpoints().getOrDefault("tls_ca_file", ""),
+                    Boolean.parseBoolean(c.endpoints().getOrDefault("tls_insecure", "false")))).ready(java.time.Duration.ofSeconds(3));
         }
         if ("trino".equals(c.name())) {
             return c.endpoints().containsKey("url") && TrinoProbe.ready(c.endpoints().get("url"));

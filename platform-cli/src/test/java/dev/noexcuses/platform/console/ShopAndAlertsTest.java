@@ -71,6 +71,7 @@ class ShopAndAlertsTest {
                 Map.entry("local-infra.opensearch.transport-port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("local-infra.postgres.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("local-infra.s3.port", String.valueOf(LocalInfra.freePort())),
+                Map.entry("local-infra.redis.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("local-infra.trino.enabled", "false"),
                 Map.entry("collector.port", "0"),
                 Map.entry("enrichment-api.port", String.valueOf(apiPort)),
