@@ -134,12 +134,12 @@ class PlatformLifecycleTest {
             PlatformProcess.Result down = platform.run("down");
             assertThat(down.exitCode()).as(down.toString()).isZero();
             assertThat(down.output()).as(platform.problems()).contains("Stopped embedded servers a killed platform left running")
-                    .contains("postgres", "opensearch", "trino");
+                    .contains("postgres", "opensearch", "trino", "redis");
             assertThat(second).allSatisfy(p -> assertThat(p.isAlive()).as(p.info().toString()).isFalse());
         }
     }
 
-    /** The embedded PostgreSQL, OpenSearch and Trino servers' processes, from the pid files in the data directory. */
+    /** The embedded PostgreSQL, OpenSearch, Redis and Trino servers' processes, from the pid files in the data directory. */
     private List<ProcessHandle> embeddedServers() throws Exception {
         Path trinoPid = dataDir.resolve("trino/trino.pid");
         Awaitility.await("Trino, started in the background, has a process").atMost(Duration.ofMinutes(2))
@@ -153,6 +153,7 @@ class PlatformLifecycleTest {
                     node.descendants().forEach(servers::add);
                 });
         ProcessHandle.of(Long.parseLong(Files.readString(trinoPid).trim())).ifPresent(servers::add);
+        ProcessHandle.of(Long.parseLong(Files.readString(dataDir.resolve("redis/redis.pid")).trim())).ifPresent(servers::add);
         return servers;
     }
 
