@@ -2,7 +2,7 @@
 const Console = (function () {
   const PAGES = [['pipeline', 'Pipeline'], ['live', 'Live analytics'], ['failed', 'Failed events'],
     ['lake', 'Lake and quality'], ['batch', 'Batch analytics'], ['runs', 'Runs'],
-    ['alerts', 'Alerts']];
+    ['alerts', 'Alerts'], ['experiments', 'Experiments'], ['models', 'Models']];
   let session = null;
 
   async function api(path, options) {

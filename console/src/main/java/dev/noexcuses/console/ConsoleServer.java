@@ -19,6 +19,7 @@ import dev.noexcuses.console.auth.SessionStore;
 import dev.noexcuses.console.failed.FailedEventsApi;
 import dev.noexcuses.console.lake.LakeApi;
 import dev.noexcuses.console.live.LiveApi;
+import dev.noexcuses.console.models.RegistryPagesApi;
 import dev.noexcuses.console.pipeline.FlowSampler;
 import dev.noexcuses.console.runs.RunsApi;
 import dev.noexcuses.console.sql.BatchAnalyticsApi;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class ConsoleServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
     /** The pages, in the order of the navigation bar. */
-    static final List<String> PAGES = List.of("pipeline", "live", "failed", "lake", "batch", "runs", "alerts");
+    static final List<String> PAGES = List.of("pipeline", "live", "failed", "lake", "batch", "runs", "alerts", "experiments",
+            "models");
     /** The password of the default user in reference.conf: allowed only while the console listens on loopback. */
     static final String DEFAULT_PASSWORD = "admin";
     private static final String STATIC = "console/static";
@@ -99,7 +101,9 @@ public final class ConsoleServer implements AutoCloseable {
                     .annotatedService(lake)
                     .annotatedService(new BatchAnalyticsApi(settings.trinoJdbcUrl(), settings.trinoUser()))
                     .annotatedService(runs)
-                    .annotatedService(new AlertsPageApi(config.getString("console.alerting.url"), config.getString("admin.token")));
+                    .annotatedService(new AlertsPageApi(config.getString("console.alerting.url"), config.getString("admin.token")))
+                    .serviceUnder(RegistryPagesApi.PREFIX, new RegistryPagesApi(config.getString("console.model-registry.url"),
+                            config.getString("console.model-registry.token")));
             ShopSite shop = new ShopSite(ShopSite.Settings.from(config));
             shop.addTo(sb);
             for (String page : PAGES) {

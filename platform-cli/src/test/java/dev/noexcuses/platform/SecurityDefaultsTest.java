@@ -99,6 +99,7 @@ class SecurityDefaultsTest {
                 Map.entry("orchestrator.admin.port", "0"),
                 Map.entry("console.port", "0"),
                 Map.entry("alerting.http.port", "0"),
+                Map.entry("model-registry.port", "0"),
                 Map.entry("local-infra.trino.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("batch-loader.flush.max-age", "2s"),
                 Map.entry("admin.token", ADMIN_TOKEN)));

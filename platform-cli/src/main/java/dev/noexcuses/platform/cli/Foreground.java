@@ -57,6 +57,7 @@ final class Foreground {
         System.out.println("  SQL             " + sqlHint(runtime));
         System.out.println("  reconciliation  ./platform verify");
         System.out.println("  DAG runs        ./platform dags runs (and the console's Runs page)");
+        System.out.println("  models          ./platform models list, ./platform runs experiments (console: Experiments, Models; docs/models.md)");
         System.out.println("Logs: " + System.getProperty("platform.log.dir", "data/logs")
                 + "   Status: ./platform status   Stop: Ctrl-C (or ./platform down)");
     }

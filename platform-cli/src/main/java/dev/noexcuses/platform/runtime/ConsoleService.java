@@ -18,6 +18,7 @@ final class ConsoleService implements RunningService {
         String latencyMetrics = "";
         String alertingUrl = config.getString("console.alerting.url");
         String shopCollector = config.getString("console.shop.collector-url");
+        String registryUrl = config.getString("console.model-registry.url");
         for (RunningService s : services) {
             if ("collector".equals(s.name()) && s.endpoints().containsKey("rest") && shopCollector.isBlank()) {
                 shopCollector = s.endpoints().get("rest").replace("/v1/events", "");
@@ -28,6 +29,9 @@ final class ConsoleService implements RunningService {
             if (s.healthUrl() != null) {
                 components.add(Map.of("name", s.name(), "health-url", s.healthUrl()));
             }
+            if (s instanceof ModelRegistryService registry && registryUrl.isBlank()) {
+                registryUrl = registry.url();
+            }
             if ("realtime-loader".equals(s.name()) && s.endpoints().containsKey("metrics")) {
                 latencyMetrics = s.endpoints().get("metrics");
             }
@@ -37,6 +41,7 @@ final class ConsoleService implements RunningService {
                 .withValue("console.latency-metrics-url", ConfigValueFactory.fromAnyRef(latencyMetrics))
                 .withValue("console.alerting.url", ConfigValueFactory.fromAnyRef(alertingUrl))
                 .withValue("console.shop.collector-url", ConfigValueFactory.fromAnyRef(shopCollector))
+                .withValue("console.model-registry.url", ConfigValueFactory.fromAnyRef(registryUrl))
                 .withValue("console.trino.jdbc-url", ConfigValueFactory.fromAnyRef(trinoJdbcUrl(config)))
                 .withFallback(config);
         this.server = ConsoleServer.start(withServices);

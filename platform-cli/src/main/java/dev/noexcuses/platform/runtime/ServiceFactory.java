@@ -15,7 +15,8 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
             new ServiceFactory("realtime-loader", RealtimeLoaderService::new),
             new ServiceFactory("batch-loader", BatchLoaderService::new),
             new ServiceFactory("orchestrator", OrchestratorService::new),
-            new ServiceFactory("alerting", AlertingService::new));
+            new ServiceFactory("alerting", AlertingService::new),
+            new ServiceFactory("model-registry", ModelRegistryService::new));
 
     public static Optional<ServiceFactory> named(String name) {
         String wanted = name.toLowerCase(Locale.ROOT);

@@ -110,6 +110,7 @@ class ConsoleTest {
                 Map.entry("console.sample-interval", "2s"),
                 Map.entry("orchestrator.admin.port", "0"),
                 Map.entry("alerting.http.port", "0"),
+                Map.entry("model-registry.port", "0"),
                 Map.entry("orchestrator.poll-interval", "1s"),
                 // The tasks' ./platform is this build's command line (the packaged jar may be older).
                 Map.entry("orchestrator.platform-command", TestPlatformCommand.write(dataDir.resolve("bin"), home).toString()),

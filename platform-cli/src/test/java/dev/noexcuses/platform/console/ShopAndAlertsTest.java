@@ -10,6 +10,7 @@ import dev.noexcuses.common.privacy.Pseudonymiser;
 import dev.noexcuses.enricher.geo.MmdbWriter;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
+import dev.noexcuses.registry.client.RegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -33,13 +34,15 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The demo shop and the Alerts page as visitors and operators meet them: the whole platform on real
- * embedded infrastructure, the shop at /shop/ in headless Chromium (one browser for the class), and
- * what the shop's tracker sent read back from OpenSearch.
+ * The demo shop, the Alerts page and the Experiments and Models pages as visitors and operators meet
+ * them: the whole platform on real embedded infrastructure, the shop at /shop/ in headless Chromium (one
+ * browser for the class), what the shop's tracker sent read back from OpenSearch, and runs and models
+ * logged through the registry's Java client as a pipeline would.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -81,6 +84,7 @@ class ShopAndAlertsTest {
                 Map.entry("batch-loader.admin.port", "0"),
                 Map.entry("orchestrator.admin.port", "0"),
                 Map.entry("alerting.http.port", "0"),
+                Map.entry("model-registry.port", "0"),
                 Map.entry("console.port", String.valueOf(LocalInfra.freePort()))));
         runtime = PlatformRuntime.start(config, dataDir, new PrintStream(new ByteArrayOutputStream(), true));
         console = runtime.consoleUrl().orElseThrow();
@@ -232,6 +236,69 @@ class ShopAndAlertsTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"rule\":\"dlq-share\",\"duration\":\"1h\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(forged.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    @Order(4)
+    void theExperimentsAndModelsPagesSortRunsChartAndCompareThemAndShowVersionsHistoryAndPendingPromotions() throws Exception {
+        String registryUrl = runtime.services().stream().filter(s -> s.name().equals("model-registry")).findFirst()
+                .orElseThrow().endpoints().get("mlflow");
+        RegistryClient pipeline = RegistryClient.create(URI.create(registryUrl), "local-dev-ml-pipeline-token");
+        RegistryClient scientist = RegistryClient.create(URI.create(registryUrl), "local-dev-data-scientist-token");
+        RegistryClient reviewer = RegistryClient.create(URI.create(registryUrl), "local-dev-reviewer-token");
+        List<String> runIds = new ArrayList<>();
+        for (int depth : new int[] {4, 6, 8}) {
+            RegistryClient.RunHandle run = pipeline.startRun("churn-browser", "depth-" + depth, "4f2c9e1d",
+                    Map.of("max_depth", String.valueOf(depth)), List.of(new RegistryClient.DatasetRef("features.user_daily", 42L, "training")));
+            for (int step = 0; step < 4; step++) {
+                run.logMetric("auc", 0.6 + depth / 100.0 + step / 100.0, step);
+            }
+            run.finish("FINISHED");
+            runIds.add(run.runId());
+        }
+        List<RegistryClient.Gate> passed = List.of(new RegistryClient.Gate("auc-above-baseline", true, "ok"));
+        int v1 = pipeline.registerVersion("churn-browser", runIds.get(0), "model", List.of(), passed).version();
+        int v2 = pipeline.registerVersion("churn-browser", runIds.get(2), "model", List.of(), passed).version();
+        pipeline.setAlias("churn-browser", "challenger", v1, "first candidate");
+        reviewer.approve(scientist.requestPromotion("churn-browser", "champion", v2, "best auc"), "checked");
+        scientist.requestPromotion("churn-browser", "champion", v1, "roll back to the simpler model");
+
+        browser.get(console + "/experiments");
+        if (browser.getCurrentUrl().endsWith("/login")) {
+            browser.findElement(By.id("user")).sendKeys("admin");
+            browser.findElement(By.id("password")).sendKeys("admin");
+            browser.findElement(By.id("login-button")).click();
+            browser.get(console + "/experiments");
+        }
+        wait(d -> d.findElement(By.id("runs-table")).getText().contains("depth-8"));
+        // Sorted by the metric's column, best first: a server-side order, not the page's.
+        browser.findElement(By.cssSelector("a.sort[data-sort='metrics.auc']")).click();
+        wait(d -> d.findElement(By.id("run-order")).getText().contains("metrics.auc DESC"));
+        wait(d -> d.findElement(By.cssSelector("#runs tbody tr td:nth-child(2)")).getText().equals("depth-8"));
+        browser.findElement(By.id("run-filter")).sendKeys("params.max_depth = '6'");
+        browser.findElement(By.id("run-apply")).click();
+        wait(d -> d.findElements(By.cssSelector("#runs tbody tr")).size() == 1);
+        browser.findElement(By.id("run-filter")).clear();
+        browser.findElement(By.id("run-apply")).click();
+        wait(d -> d.findElements(By.cssSelector("#runs tbody tr")).size() == 3);
+        for (WebElement tick : browser.findElements(By.cssSelector("#runs input.tick"))) {
+            tick.click();
+        }
+        wait(d -> d.findElement(By.id("compare-table")).getText().contains("param max_depth"));
+        assertThat(browser.findElement(By.id("compare-table")).getText()).contains("features.user_daily@42", "metric auc");
+        wait(d -> "true".equals(d.findElement(By.id("metric-chart")).getAttribute("data-rendered")));
+
+        browser.get(console + "/models");
+        wait(d -> d.findElement(By.id("pending-requests")).getText().contains("roll back to the simpler model"));
+        wait(d -> d.findElement(By.cssSelector("a.model-link[data-model='churn-browser']"))).click();
+        wait(d -> d.findElement(By.id("versions-table")).getText().contains("v" + v2));
+        assertThat(browser.findElement(By.id("model-aliases")).getText()).contains("champion → v" + v2, "challenger → v" + v1);
+        assertThat(browser.findElement(By.id("history-table")).getText()).contains("reviewer", "best auc");
+        wait(d -> "true".equals(d.findElement(By.id("alias-timeline")).getAttribute("data-rendered")));
+        browser.findElement(By.id("as-of")).sendKeys("2020-01-01T00:00:00Z");
+        browser.findElement(By.id("as-of-apply")).click();
+        wait(d -> d.findElement(By.id("aliases-as-of")).getText().contains("no alias at that time"));
+        assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
     }
 
     private List<JsonNode> enrichedEvents() throws Exception {
