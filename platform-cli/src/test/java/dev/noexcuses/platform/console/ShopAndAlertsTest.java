@@ -77,6 +77,8 @@ class ShopAndAlertsTest {
                 Map.entry("local-infra.redis.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("local-infra.trino.enabled", "false"),
                 Map.entry("collector.port", "0"),
+                // 8085 may be taken on the machine (another platform, another test).
+                Map.entry("collector.admin.port", "0"),
                 Map.entry("enrichment-api.port", String.valueOf(apiPort)),
                 Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
                 Map.entry("enricher.admin.port", "0"),
