@@ -21,4 +21,9 @@ public final class Progress {
     public void stage(String job, String stage, long rows, Instant since) {
         line("  [%s] %-34s %,12d rows %7.1f s", job, stage, rows, Duration.between(since, Instant.now()).toMillis() / 1000.0);
     }
+
+    /** A stage that wrote several tables: their rows are counted once, in the job's closing line. */
+    public void stage(String job, String stage, Instant since) {
+        line("  [%s] %-34s %17s %7.1f s", job, stage, "", Duration.between(since, Instant.now()).toMillis() / 1000.0);
+    }
 }

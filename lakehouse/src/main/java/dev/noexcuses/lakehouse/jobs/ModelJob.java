@@ -58,7 +58,7 @@ public final class ModelJob implements DailyJob {
                        device, country_code
                 FROM %s WHERE event_type = 'page_view' AND event_date IN (%s)
                 """.formatted(LakeTables.EVENTS, dayList)), LakeTables.FACT_PAGE_VIEWS, inDays);
-        progress.stage(NAME, "wrote fact_orders, _order_items, _page_views", 0, step);
+        progress.stage(NAME, "wrote fact_orders, _order_items, _page_views", step);
 
         step = Instant.now();
         LakeTables.replace(catalogue, LakeTables.DIM_PRODUCTS, functions.lit(true));
@@ -82,7 +82,7 @@ public final class ModelJob implements DailyJob {
                 FROM (SELECT explode(sequence(min(event_date), max(event_date))) AS d FROM %s)
                 WHERE d IS NOT NULL
                 """.formatted(LakeTables.EVENTS)), LakeTables.DIM_DATE, functions.lit(true));
-        progress.stage(NAME, "wrote dim_users, dim_products, dim_date", 0, step);
+        progress.stage(NAME, "wrote dim_users, dim_products, dim_date", step);
 
         step = Instant.now();
         Dataset<Row> kpis = spark.sql("""
