@@ -19,7 +19,7 @@ public final class DagCatalog {
 
     /** The DAGs the platform ships. */
     public static DagCatalog shipped() {
-        return new DagCatalog(List.of(ShippedDags.dailyLakehouse()));
+        return new DagCatalog(List.of(ShippedDags.dailyLakehouse(), ShippedDags.dailyFeatures()));
     }
 
     public List<Dag> all() {

@@ -30,6 +30,42 @@ public final class ShippedDags {
                 .build();
     }
 
+    /**
+     * The feature store's day, after the lakehouse's: waits until daily_lakehouse built the day's model (the
+     * first task fails and is retried until then), builds the feature views' rows of the day, then writes what
+     * changed into Redis. Runs go one at a time, in date order.
+     */
+    public static Dag dailyFeatures() {
+        RetryPolicy retry = RetryPolicy.exponential(2, Duration.ofMinutes(1), Duration.ofMinutes(10));
+        return Dag.named("daily_features")
+                .description("Feature store of one day: wait for daily_lakehouse -> build features.* -> materialize to Redis")
+                .schedule("0 2 * * *", ZoneId.of("UTC"))
+                .catchup(true)
+                .maxActiveRuns(1)
+                .task(DagTask.named("lakehouse_ready")
+                        .command("./platform", "features", "await-lakehouse", "--date", DagTask.DS)
+                        .retry(RetryPolicy.exponential(12, Duration.ofMinutes(5), Duration.ofMinutes(30)))
+                        .timeout(Duration.ofMinutes(5))
+                        .build())
+                .task(DagTask.named("build")
+                        .command("./platform", "features", "build", "--date", DagTask.DS)
+                        .after("lakehouse_ready")
+                        .retry(retry)
+                        .timeout(Duration.ofHours(1))
+                        .pool(SPARK_POOL)
+                        // Exit 3: the rows failed an error check; a retry would build the same rows.
+                        .noRetryOnExit(3)
+                        .build())
+                .task(DagTask.named("materialize")
+                        .command("./platform", "features", "materialize")
+                        .after("build")
+                        .retry(retry)
+                        .timeout(Duration.ofHours(1))
+                        .pool(SPARK_POOL)
+                        .build())
+                .build();
+    }
+
     private static DagTask lakehouseJob(String job, RetryPolicy retry, String... after) {
         return DagTask.named(job)
                 .command("./platform", "lakehouse", "run", job, "--date", DagTask.DS)

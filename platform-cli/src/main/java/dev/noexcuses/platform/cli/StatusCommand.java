@@ -100,7 +100,7 @@ final class StatusCommand implements Callable<Integer> {
 
     /** The bearer token a service's admin endpoints ask for ({@code admin.token}, or alerting's {@code http.token}), blank for none. */
     private static String adminToken(Config config, String component) {
-        for (String key : java.util.List.of(component + ".admin.token", component + ".http.token")) {
+        for (String key : java.util.List.of(component + ".admin.token", component + ".http.token", component + ".online.token")) {
             if (config.hasPath(key)) {
                 return config.getString(key);
             }

@@ -36,11 +36,20 @@ public final class SparkJobLauncher {
 
     private final Config config;
     private final Path home;
+    private final String module;
+    private final String main;
 
     /** {@code config} has postgres.*, s3.*, lake.* and lakehouse.* resolved. */
     public SparkJobLauncher(Config config) {
+        this(config, "lakehouse", MAIN);
+    }
+
+    /** A job of another Spark module, e.g. {@code feature-store}, run the same way with that module's classpath. */
+    public SparkJobLauncher(Config config, String module, String main) {
         this.config = requireNonNull(config, "config is null");
         this.home = Path.of(config.getString("platform.home")).toAbsolutePath().normalize();
+        this.module = requireNonNull(module, "module is null");
+        this.main = requireNonNull(main, "main is null");
     }
 
     /** The job's command line; {@code days} is one day or a from/to range. */
@@ -50,11 +59,11 @@ public final class SparkJobLauncher {
 
     /** The job's command line with extra job arguments ({@code --advise-only true}, {@code --executors N} ...). */
     public List<String> command(String job, LocalDate from, LocalDate to, List<String> extra) throws IOException {
-        Path target = home.resolve("lakehouse/target");
-        Path jar = target.resolve("lakehouse-0.1.0-SNAPSHOT.jar");
+        Path target = home.resolve(module + "/target");
+        Path jar = target.resolve(module + "-0.1.0-SNAPSHOT.jar");
         if (!Files.isRegularFile(jar) || !Files.isDirectory(target.resolve("lib"))) {
-            throw new IllegalStateException("The lakehouse jobs are not built at " + target
-                    + ": run ./mvnw -pl lakehouse -am -DskipTests package (./platform does it when it builds)");
+            throw new IllegalStateException("The " + module + " jobs are not built at " + target
+                    + ": run ./mvnw -pl " + module + " -am -DskipTests package (./platform does it when it builds)");
         }
         Config l = config.getConfig("lakehouse");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -65,7 +74,7 @@ public final class SparkJobLauncher {
                 cmd.add(option);
             }
         }
-        cmd.addAll(List.of("-cp", jar + File.pathSeparator + target.resolve("lib") + "/*", MAIN, job));
+        cmd.addAll(List.of("-cp", jar + File.pathSeparator + target.resolve("lib") + "/*", main, job));
         if (from.equals(to)) {
             cmd.addAll(List.of("--date", from.toString()));
         } else {
@@ -104,13 +113,20 @@ public final class SparkJobLauncher {
 
     /** Runs the job JVM with extra job arguments to its end, its output on this console; returns its exit code. */
     public int run(String job, LocalDate from, LocalDate to, List<String> extra) throws IOException, InterruptedException {
+        return run(job, from, to, extra, Map.of());
+    }
+
+    /** The same, with more environment variables for the job (secrets it needs beyond the lake's). */
+    public int run(String job, LocalDate from, LocalDate to, List<String> extra, Map<String, String> secrets)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command(job, from, to, extra)).inheritIO();
         Map<String, String> env = pb.environment();
+        env.putAll(secrets);
         env.put("LAKEHOUSE_CATALOG_PASSWORD", config.getString("postgres.password"));
         env.put("LAKEHOUSE_S3_ACCESS_KEY", config.getString("s3.access-key"));
         env.put("LAKEHOUSE_S3_SECRET_KEY", config.getString("s3.secret-key"));
         Process process = pb.start();
-        Thread stop = new Thread(process::destroy, "lakehouse-job-stop");
+        Thread stop = new Thread(process::destroy, module + "-job-stop");
         Runtime.getRuntime().addShutdownHook(stop);
         try {
             return process.waitFor();
