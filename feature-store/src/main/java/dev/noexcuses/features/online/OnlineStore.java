@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 
 /**
@@ -41,17 +40,17 @@ public final class OnlineStore implements AutoCloseable {
     /** The features named (see {@link FeatureRefs}) of one entity key. */
     public OnlineFeatures read(String key, List<String> features) {
         Map<FeatureView, List<Feature>> wanted = FeatureRefs.resolve(registry, features);
-        String entity = entityOf(wanted);
+        entityOf(wanted);
         return judge(key, redis.hgetAll(RedisLayout.key(wanted.keySet().iterator().next().entity(), key)), wanted,
-                clock.instant(), entity);
+                clock.instant());
     }
 
     /** The features named of many entity keys, in one pipelined round trip. */
     public List<OnlineFeatures> read(List<String> keys, List<String> features) {
         Map<FeatureView, List<Feature>> wanted = FeatureRefs.resolve(registry, features);
-        String entity = entityOf(wanted);
+        entityOf(wanted);
         List<Response<Map<String, String>>> replies = new ArrayList<>(keys.size());
-        try (Pipeline pipeline = (Pipeline) redis.pipelined()) {
+        try (var pipeline = redis.pipelined()) {
             for (String key : keys) {
                 replies.add(pipeline.hgetAll(RedisLayout.key(wanted.keySet().iterator().next().entity(), key)));
             }
@@ -60,11 +59,12 @@ public final class OnlineStore implements AutoCloseable {
         Instant now = clock.instant();
         List<OnlineFeatures> out = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
-            out.add(judge(keys.get(i), replies.get(i).get(), wanted, now, entity));
+            out.add(judge(keys.get(i), replies.get(i).get(), wanted, now));
         }
         return out;
     }
 
+    /** The one entity the features describe; a read across entities is refused. */
     private static String entityOf(Map<FeatureView, List<Feature>> wanted) {
         List<String> entities = wanted.keySet().stream().map(v -> v.entity().name()).distinct().toList();
         if (entities.size() != 1) {
@@ -74,7 +74,7 @@ public final class OnlineStore implements AutoCloseable {
     }
 
     private static OnlineFeatures judge(String key, Map<String, String> hash, Map<FeatureView, List<Feature>> wanted,
-                                        Instant now, String entity) {
+                                        Instant now) {
         Map<String, FeatureValue> values = new LinkedHashMap<>();
         for (Map.Entry<FeatureView, List<Feature>> e : wanted.entrySet()) {
             FeatureView view = e.getKey();
