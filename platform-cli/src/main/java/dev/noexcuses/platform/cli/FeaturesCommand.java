@@ -53,6 +53,9 @@ final class FeaturesCommand implements Runnable {
 
     @Command(name = "list", description = "The feature views: entity, source, features, TTL, owner.")
     static final class ListViews implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
         @Option(names = "--json", description = "Print JSON for machines.")
         boolean json;
 
@@ -77,6 +80,9 @@ final class FeaturesCommand implements Runnable {
 
     @Command(name = "describe", description = "One feature view: its features, their types, windows and meaning.")
     static final class Describe implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
         @Parameters(paramLabel = "VIEW")
         String view;
 
