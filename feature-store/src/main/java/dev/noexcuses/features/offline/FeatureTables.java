@@ -10,7 +10,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The offline tables {@code features.<view>}: one row per entity and day ({@code feature_date}, the partition),
  * its feature time (the end of that day), when it was built, and one column per feature. Created when missing
- * (Iceberg format v2, which Trino reads); a feature added to a view becomes a new column.
+ * (Iceberg format v2, which Trino reads); a feature added to a view becomes a new column. The key columns are
+ * never empty (the build filters them), but are not declared NOT NULL: Spark cannot always prove a computed column
+ * non-null, and Iceberg would then refuse the write.
  */
 public final class FeatureTables {
     public static final String NAMESPACE = "features";
@@ -21,10 +23,10 @@ public final class FeatureTables {
     public static void ensure(SparkSession spark, FeatureView view) {
         spark.sql("CREATE NAMESPACE IF NOT EXISTS " + NAMESPACE);
         StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS " + view.table() + " ("
-                + view.entity().joinKey() + " STRING NOT NULL COMMENT '" + escape(view.entity().description()) + "', "
-                + "feature_date DATE NOT NULL COMMENT 'the day the values summarise', "
-                + "feature_time TIMESTAMP NOT NULL COMMENT 'when the values became known: the end of feature_date (UTC)', "
-                + "built_at TIMESTAMP NOT NULL COMMENT 'when the build that wrote the row started'");
+                + view.entity().joinKey() + " STRING COMMENT '" + escape(view.entity().description()) + "', "
+                + "feature_date DATE COMMENT 'the day the values summarise', "
+                + "feature_time TIMESTAMP COMMENT 'when the values became known: the end of feature_date (UTC)', "
+                + "built_at TIMESTAMP COMMENT 'when the build that wrote the row started'");
         for (Feature f : view.features()) {
             ddl.append(", ").append(f.name()).append(' ').append(f.type().sqlType()).append(" COMMENT '")
                     .append(escape(f.description())).append('\'');
