@@ -93,7 +93,12 @@ class FeatureStoreTest {
                 session("pit-s4", "pit-1", "2026-09-05", 1, 0, 0),
                 session("pit-s5", "pit-1", "2026-09-05", 1, 0, 0),
                 session("pit-s6", "pit-1", "2026-09-05", 1, 0, 0)));
-        build(ACTIVITY, LocalDate.parse("2026-09-01"), LocalDate.parse("2026-09-08"), 3);
+        build(ACTIVITY, LocalDate.parse("2026-09-01"), LocalDate.parse("2026-09-08"), 4);
+        // Building a day again replaces it: the same rows, no duplicates.
+        build(ACTIVITY, LocalDate.parse("2026-09-05"), LocalDate.parse("2026-09-05"), 7);
+        assertThat(strings("SELECT feature_date, sessions_7d FROM features.user_activity WHERE user_key = 'pit-1' "
+                + "ORDER BY feature_date")).containsExactly("[2026-09-01,2]", "[2026-09-02,3]", "[2026-09-03,3]",
+                "[2026-09-04,3]", "[2026-09-05,6]", "[2026-09-06,6]", "[2026-09-07,6]", "[2026-09-08,4]");
 
         Dataset<Row> labels = bed.spark.sql("""
                 SELECT * FROM VALUES
