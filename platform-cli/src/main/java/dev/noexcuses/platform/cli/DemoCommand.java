@@ -164,6 +164,9 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 System.out.println("Runs, attempts and logs: ./platform dags runs " + queued.get(0).dagId()
                         + " --date DAY, or the console's Runs page");
+                System.out.println("Features of these days: ./platform features build --from " + queued.get(0).date()
+                        + " --to " + queued.get(queued.size() - 1).date() + ", then ./platform features materialize and "
+                        + "./platform features get USER_KEY (see docs/feature-store.md)");
                 return failedOtherwise ? 1 : 0;
             }
         }
