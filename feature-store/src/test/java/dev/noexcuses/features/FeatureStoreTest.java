@@ -94,8 +94,9 @@ class FeatureStoreTest {
                 session("pit-s5", "pit-1", "2026-09-05", 1, 0, 0),
                 session("pit-s6", "pit-1", "2026-09-05", 1, 0, 0)));
         build(ACTIVITY, LocalDate.parse("2026-09-01"), LocalDate.parse("2026-09-08"), 4);
-        // Building a day again replaces it: the same rows, no duplicates.
-        build(ACTIVITY, LocalDate.parse("2026-09-05"), LocalDate.parse("2026-09-05"), 7);
+        // Building a day again, as the job does (with its checks), replaces it: the same rows, no duplicates.
+        assertThat(FeatureStoreMain.build(bed.spark, bed.history, List.of(ACTIVITY), List.of(LocalDate.parse("2026-09-05")),
+                7, bed.progress)).as(bed.output()).isZero();
         assertThat(strings("SELECT feature_date, sessions_7d FROM features.user_activity WHERE user_key = 'pit-1' "
                 + "ORDER BY feature_date")).containsExactly("[2026-09-01,2]", "[2026-09-02,3]", "[2026-09-03,3]",
                 "[2026-09-04,3]", "[2026-09-05,6]", "[2026-09-06,6]", "[2026-09-07,6]", "[2026-09-08,4]");
@@ -218,7 +219,7 @@ class FeatureStoreTest {
                 events.add(event(user + "-c9", "add_to_cart", user, user + "-b", yesterday));
             }
         }
-        bed.insert("curated.events", String.join(" UNION ALL ", events));
+        bed.insert("curated.events", events(events));
         build(CART, yesterday, yesterday, 7);
 
         Materializer materializer = new Materializer(bed.spark, bed.redis, 7, Clock.systemUTC(), bed.progress);
@@ -284,16 +285,20 @@ class FeatureStoreTest {
         for (int i = 0; i < 5; i++) {
             later.add(event("n-" + i + "-c", "add_to_cart", "n-" + i, "n-" + i + "-a", yesterday.minusDays(1)));
         }
-        bed.insert("curated.events", String.join(" UNION ALL ", later));
+        bed.insert("curated.events", events(later));
         build(CART, yesterday.minusDays(1), yesterday.minusDays(1), 7);
         assertThat(materializer.materialize(CART, Materializer.ChunkListener.NONE).written())
                 .as("only the visitors whose rows were built since").isEqualTo(5);
     }
 
     private static String event(String id, String type, String user, String sessionId, LocalDate day) {
-        return "SELECT '" + id + "' AS event_id, '" + type + "' AS event_type, DATE '" + day + "' AS event_date, "
-                + "TIMESTAMP '" + day + " 12:00:00' AS event_time, '" + user + "' AS user_key, '" + user + "' AS user_id, '"
-                + sessionId + "' AS session_id";
+        return "('" + id + "', '" + type + "', DATE '" + day + "', TIMESTAMP '" + day + " 12:00:00', '" + user + "', '"
+                + user + "', '" + sessionId + "')";
+    }
+
+    private static String events(List<String> rows) {
+        return "SELECT * FROM VALUES " + String.join(", ", rows)
+                + " AS events(event_id, event_type, event_date, event_time, user_key, user_id, session_id)";
     }
 
     private static List<String> keys(String pattern) {
