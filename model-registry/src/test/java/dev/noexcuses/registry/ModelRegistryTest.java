@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.registry.client.RegistryClient;
 import dev.noexcuses.registry.client.RegistryClient.DatasetRef;
@@ -77,6 +78,15 @@ class ModelRegistryTest {
     }
 
     @Test
+    void aRegistryReachableFromOtherMachinesRefusesToStartWithTheShippedPublicTokens() {
+        assertThatThrownBy(() -> ModelRegistry.start(PlatformConfig.defaults(Map.of("model-registry.host", "0.0.0.0",
+                "model-registry.port", "0"))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("0.0.0.0")
+                .hasMessageContaining("ml-pipeline");
+    }
+
+    @Test
     void aVersionLeadsToItsRunItsCodeAndTheDatasetSnapshotsTheRunRead() {
         RegistryClient.RunHandle run = pipeline.startRun("churn-lineage", "xgb-depth-6", "4f2c9e1d", Map.of("max_depth", "6", "eta", "0.1"),
                 List.of(new DatasetRef("features.user_daily", 8_116_002_471_235_001L, "training"),
@@ -106,6 +116,8 @@ class ModelRegistryTest {
                 "curated.sessions@3001998000000002/validation");
         // The artifact is in S3 under the run and comes back byte for byte; the history keeps every step.
         assertThat(viewer.downloadArtifact(run.runId(), "model/model.xgb")).isEqualTo(model);
+        pipeline.setAlias("churn-lineage", "challenger", 1, "lineage test");
+        assertThat(viewer.downloadModel(viewer.resolve("churn-lineage", "challenger"))).isEqualTo(model);
         assertThat(pipeline.metricHistory(run.runId(), "auc")).extracting(RegistryClient.MetricPoint::step)
                 .containsExactly(0L, 1L, 2L, 3L, 4L);
         // The run knows the version it made.

@@ -191,6 +191,20 @@ public final class RegistryClient {
         return send(HttpRequest.newBuilder(uri("/api/v1/runs/" + runId + "/artifacts/" + encodePath(path))).GET());
     }
 
+    /**
+     * The artifact file of a resolved version registered from a run's artifact (what serving loads for
+     * {@code model@champion}); a version whose source lies outside its run's artifacts has no such file here.
+     */
+    public byte[] downloadModel(ResolvedModel model) {
+        String marker = model.runId() == null ? null : "/" + model.runId() + "/artifacts/";
+        int at = marker == null ? -1 : model.source().indexOf(marker);
+        if (at < 0) {
+            throw new RegistryCallException(400, "INVALID_PARAMETER_VALUE", model.model() + " v" + model.version()
+                    + " has its artifact at " + model.source() + ", outside a run of the registry: read it from there");
+        }
+        return downloadArtifact(model.runId(), model.source().substring(at + marker.length()));
+    }
+
     public List<MetricPoint> metricHistory(String runId, String key) {
         JsonNode out = call("GET", "/api/v1/runs/" + runId + "/metrics/" + encode(key), null);
         List<MetricPoint> points = new ArrayList<>();
