@@ -2,7 +2,8 @@
 const Console = (function () {
   const PAGES = [['pipeline', 'Pipeline'], ['live', 'Live analytics'], ['failed', 'Failed events'],
     ['lake', 'Lake and quality'], ['batch', 'Batch analytics'], ['runs', 'Runs'],
-    ['alerts', 'Alerts'], ['experiments', 'Experiments'], ['models', 'Models']];
+    ['alerts', 'Alerts'], ['experiments', 'Experiments'], ['models', 'Models'],
+    ['rollouts', 'Rollouts']];
   let session = null;
 
   async function api(path, options) {

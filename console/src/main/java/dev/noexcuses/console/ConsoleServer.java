@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.file.FileService;
 import com.linecorp.armeria.server.file.HttpFile;
 import com.typesafe.config.Config;
 import dev.noexcuses.console.alerts.AlertsPageApi;
+import dev.noexcuses.console.rollouts.RolloutsPageApi;
 import dev.noexcuses.console.auth.AccessControl;
 import dev.noexcuses.console.auth.ConsoleUser;
 import dev.noexcuses.console.auth.PasswordHash;
@@ -44,7 +45,7 @@ public final class ConsoleServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
     /** The pages, in the order of the navigation bar. */
     static final List<String> PAGES = List.of("pipeline", "live", "failed", "lake", "batch", "runs", "alerts", "experiments",
-            "models");
+            "models", "rollouts");
     /** The password of the default user in reference.conf: allowed only while the console listens on loopback. */
     static final String DEFAULT_PASSWORD = "admin";
     private static final String STATIC = "console/static";
@@ -103,7 +104,9 @@ public final class ConsoleServer implements AutoCloseable {
                     .annotatedService(runs)
                     .annotatedService(new AlertsPageApi(config.getString("console.alerting.url"), config.getString("admin.token")))
                     .serviceUnder(RegistryPagesApi.PREFIX, new RegistryPagesApi(config.getString("console.model-registry.url"),
-                            config.getString("console.model-registry.token")));
+                            config.getString("console.model-registry.token")))
+                    .annotatedService(new RolloutsPageApi(config.getString("console.serving.url"),
+                            config.getString("console.serving.token")));
             ShopSite shop = new ShopSite(ShopSite.Settings.from(config));
             shop.addTo(sb);
             for (String page : PAGES) {

@@ -16,6 +16,7 @@ import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.enrichment.catalogue.ProductCatalogue;
 import dev.noexcuses.enrichment.lookup.EnrichService;
 import dev.noexcuses.enrichment.schemas.SchemaFileService;
+import dev.noexcuses.enrichment.scoring.GatewayScorer;
 import dev.noexcuses.enrichment.scoring.ModelScorer;
 import dev.noexcuses.enrichment.scoring.ScoreService;
 import io.micrometer.core.instrument.Gauge;
@@ -65,7 +66,11 @@ public final class EnrichmentApiServer implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(meters);
         Gauge.builder("enrichment_api_catalogue_products", catalogue, ProductCatalogue::size)
                 .description("Products in the loaded catalogue").register(meters);
-        AtomicReference<ModelScorer> model = new AtomicReference<>(ModelScorer.none());
+        String gateway = config.getString("enrichment-api.scoring.gateway-url");
+        // With a serving gateway, its model scores (under whatever rollout it runs); else nothing does until deploy().
+        AtomicReference<ModelScorer> model = new AtomicReference<>(gateway.isBlank() ? ModelScorer.none()
+                : new GatewayScorer(gateway, config.getString("enrichment-api.scoring.model"),
+                        config.getDuration("enrichment-api.scoring.timeout"), meters));
         SettableHealthChecker ready = new SettableHealthChecker(false);
 
         ServerBuilder builder = Server.builder();

@@ -101,6 +101,7 @@ class SecurityDefaultsTest {
                 Map.entry("console.port", "0"),
                 Map.entry("alerting.http.port", "0"),
                 Map.entry("model-registry.port", "0"),
+                Map.entry("serving.gateway.port", "0"),
                 Map.entry("local-infra.trino.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("batch-loader.flush.max-age", "2s"),
                 Map.entry("admin.token", ADMIN_TOKEN)));

@@ -2,6 +2,7 @@ package dev.noexcuses.enrichment.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /** The real-time model deployed behind {@code POST /v1/score}, if any. */
 public interface ModelScorer {
@@ -11,7 +12,19 @@ public interface ModelScorer {
     /** Scores one event with the deployed model; call only when {@link #model()} is present. */
     double score(JsonNode event);
 
+    /**
+     * The event's score with the name and version of the model that computed it, or empty when no model
+     * answered. A scorer whose version changes from request to request (the serving gateway during a
+     * rollout) overrides this.
+     */
+    default CompletableFuture<Optional<Scored>> scoreEvent(JsonNode event) {
+        return CompletableFuture.completedFuture(model().map(m -> new Scored(m.name(), m.version(), score(event))));
+    }
+
     record ModelInfo(String name, String version) {}
+
+    /** One score and the model version it came from. */
+    record Scored(String model, String version, double score) {}
 
     /** What answers until the MLOps pipeline deploys a model. */
     static ModelScorer none() {

@@ -12,13 +12,15 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.noexcuses.common.json.Json;
 import java.io.IOException;
-import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
  * {@code POST /v1/score}: the deployed real-time model's score for one event:
  * {@code {"status": "scored", "model": ..., "version": ..., "score": 0.42}}, or
  * {@code {"status": "no_model"}} (200) while no model is deployed, so callers pass the event on unscored.
+ * With {@code enrichment-api.scoring.gateway-url} set, the serving gateway scores, and the version is
+ * the one its rollout sent the request to.
  */
 public final class ScoreService implements HttpService {
     private final Supplier<ModelScorer> scorer;
@@ -30,28 +32,28 @@ public final class ScoreService implements HttpService {
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        return HttpResponse.of(req.aggregate().thenApply(request -> {
+        return HttpResponse.of(req.aggregate().thenCompose(request -> {
             JsonNode event;
             try {
                 event = Json.mapper().readTree(request.content().array());
             } catch (IOException e) {
-                return error("Invalid JSON body: " + e.getMessage());
+                return CompletableFuture.completedFuture(error("Invalid JSON body: " + e.getMessage()));
             }
             if (event == null || !event.isObject()) {
-                return error("Invalid body: expected a JSON object (the event)");
+                return CompletableFuture.completedFuture(error("Invalid body: expected a JSON object (the event)"));
             }
-            ModelScorer current = scorer.get();
-            Optional<ModelScorer.ModelInfo> model = current.model();
-            ObjectNode answer = Json.mapper().createObjectNode();
-            if (model.isEmpty()) {
-                answer.put("status", "no_model");
-            } else {
-                answer.put("status", "scored")
-                        .put("model", model.get().name())
-                        .put("version", model.get().version())
-                        .put("score", current.score(event));
-            }
-            return HttpResponse.ofJson(answer);
+            return scorer.get().scoreEvent(event).thenApply(scored -> {
+                ObjectNode answer = Json.mapper().createObjectNode();
+                if (scored.isEmpty()) {
+                    answer.put("status", "no_model");
+                } else {
+                    answer.put("status", "scored")
+                            .put("model", scored.get().model())
+                            .put("version", scored.get().version())
+                            .put("score", scored.get().score());
+                }
+                return HttpResponse.ofJson(answer);
+            });
         }));
     }
 

@@ -19,12 +19,16 @@ final class ConsoleService implements RunningService {
         String alertingUrl = config.getString("console.alerting.url");
         String shopCollector = config.getString("console.shop.collector-url");
         String registryUrl = config.getString("console.model-registry.url");
+        String servingUrl = config.getString("console.serving.url");
         for (RunningService s : services) {
             if ("collector".equals(s.name()) && s.endpoints().containsKey("rest") && shopCollector.isBlank()) {
                 shopCollector = s.endpoints().get("rest").replace("/v1/events", "");
             }
             if ("alerting".equals(s.name()) && s.endpoints().containsKey("api") && alertingUrl.isBlank()) {
                 alertingUrl = s.endpoints().get("api").replace("/api/alerts", "");
+            }
+            if ("serving-gateway".equals(s.name()) && s.endpoints().containsKey("url") && servingUrl.isBlank()) {
+                servingUrl = s.endpoints().get("url");
             }
             if (s.healthUrl() != null) {
                 components.add(Map.of("name", s.name(), "health-url", s.healthUrl()));
@@ -40,6 +44,8 @@ final class ConsoleService implements RunningService {
                 .withValue("console.components", ConfigValueFactory.fromIterable(components))
                 .withValue("console.latency-metrics-url", ConfigValueFactory.fromAnyRef(latencyMetrics))
                 .withValue("console.alerting.url", ConfigValueFactory.fromAnyRef(alertingUrl))
+                .withValue("console.serving.url", ConfigValueFactory.fromAnyRef(servingUrl))
+                .withValue("console.serving.token", ConfigValueFactory.fromAnyRef(config.getString("serving.gateway.token")))
                 .withValue("console.shop.collector-url", ConfigValueFactory.fromAnyRef(shopCollector))
                 .withValue("console.model-registry.url", ConfigValueFactory.fromAnyRef(registryUrl))
                 .withValue("console.trino.jdbc-url", ConfigValueFactory.fromAnyRef(trinoJdbcUrl(config)))

@@ -8,7 +8,17 @@ final class EnrichmentApiService implements RunningService {
     private final EnrichmentApiServer server;
 
     EnrichmentApiService(Config config) {
-        this.server = EnrichmentApiServer.start(config);
+        this.server = EnrichmentApiServer.start(withGateway(config));
+    }
+
+    /** Scores through the platform's serving gateway when it runs one on a known port (docs/serving.md). */
+    private static Config withGateway(Config config) {
+        if (!config.getString("enrichment-api.scoring.gateway-url").isBlank() || !config.getBoolean("serving.gateway.enabled")
+                || config.getInt("serving.gateway.port") <= 0 || config.getString("postgres.jdbc-url").isBlank()) {
+            return config;
+        }
+        return config.withValue("enrichment-api.scoring.gateway-url", com.typesafe.config.ConfigValueFactory.fromAnyRef(
+                "http://127.0.0.1:" + config.getInt("serving.gateway.port")));
     }
 
     @Override

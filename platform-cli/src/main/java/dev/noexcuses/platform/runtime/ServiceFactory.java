@@ -17,7 +17,8 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
             new ServiceFactory("orchestrator", OrchestratorService::new),
             new ServiceFactory("alerting", AlertingService::new),
             new ServiceFactory("model-registry", ModelRegistryService::new),
-            new ServiceFactory("feature-store", FeatureStoreService::new));
+            new ServiceFactory("feature-store", FeatureStoreService::new),
+            new ServiceFactory("serving-gateway", ServingGatewayService::new));
 
     public static Optional<ServiceFactory> named(String name) {
         String wanted = name.toLowerCase(Locale.ROOT);

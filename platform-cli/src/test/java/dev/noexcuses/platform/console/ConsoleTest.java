@@ -14,6 +14,7 @@ import dev.noexcuses.platform.runtime.PlatformRuntime;
 import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
+import dev.noexcuses.serving.client.ServingClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -112,6 +113,7 @@ class ConsoleTest {
                 Map.entry("orchestrator.admin.port", "0"),
                 Map.entry("alerting.http.port", "0"),
                 Map.entry("model-registry.port", "0"),
+                Map.entry("serving.gateway.port", "0"),
                 Map.entry("orchestrator.poll-interval", "1s"),
                 // The tasks' ./platform is this build's command line (the packaged jar may be older).
                 Map.entry("orchestrator.platform-command", TestPlatformCommand.write(dataDir.resolve("bin"), home).toString()),
@@ -366,6 +368,40 @@ class ConsoleTest {
         browser.executeScript("window.scrollTo(0, 0)");
         screenshot("runs");
         assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void theRolloutsPageShowsTheLiveSplitAndAnAbortFromThePageReturnsAllTraffic() throws Exception {
+        String gatewayUrl = runtime.services().stream().filter(s -> s.name().equals("serving-gateway")).findFirst()
+                .orElseThrow().endpoints().get("url");
+        ServingClient gateway = new ServingClient(gatewayUrl, "");
+        Path v1 = TinyModel.train(dataDir.resolve("tiny-1.json"), 5);
+        Path v2 = TinyModel.train(dataDir.resolve("tiny-2.json"), 8);
+        long first = gateway.start("model = tiny\nversion = \"1\"\nmodel-file = \"" + v1 + "\"").path("id").asLong();
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> gateway.rollout(first).path("state").asText().equals("promoted"));
+        long canary = gateway.start("model = tiny\nversion = \"2\"\nmodel-file = \"" + v2 + "\"\nstrategy = canary\n"
+                + "canary { steps = [30], analysis-interval = 10m }").path("id").asLong();
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> gateway.rollout(canary).path("phase").asText().equals("step"));
+
+        browser.get(console + "/rollouts");
+        if (browser.getCurrentUrl().endsWith("/login")) {
+            browser.findElement(By.id("user")).sendKeys("admin");
+            browser.findElement(By.id("password")).sendKeys("admin");
+            browser.findElement(By.id("login-button")).click();
+            wait(d -> d.getCurrentUrl().endsWith("/rollouts"));
+        }
+        wait(d -> d.findElement(By.cssSelector(".split[data-model='tiny']")).getText().equals("70% 1 · 30% 2"));
+        wait(d -> d.findElement(By.id("rollouts-list")).getText().contains("progressing"));
+        screenshot("rollouts");
+        browser.findElement(By.cssSelector("button.rollout-abort[data-model='tiny']")).click();
+        wait(d -> d.findElement(By.id("rollouts-list")).getText().contains("aborted"));
+        wait(d -> d.findElement(By.cssSelector(".split[data-model='tiny']")).getText().equals("100% 1"));
+        assertThat(gateway.rollout(canary).path("state").asText()).isEqualTo("aborted");
+        browser.findElements(By.cssSelector("a.rollout-link")).stream().filter(a -> a.getText().equals(String.valueOf(canary)))
+                .findFirst().orElseThrow().click();
+        wait(d -> d.findElement(By.id("rollouts-analyses")).getText().contains("aborted by the operator"));
+        assertThat(HeadlessChromium.consoleErrors(browser)).as("browser console errors on /rollouts").isEmpty();
     }
 
     private String logOf(JsonNode attempt, String cookie) throws Exception {

@@ -88,6 +88,7 @@ class ShopAndAlertsTest {
                 Map.entry("orchestrator.admin.port", "0"),
                 Map.entry("alerting.http.port", "0"),
                 Map.entry("model-registry.port", "0"),
+                Map.entry("serving.gateway.port", "0"),
                 Map.entry("console.port", String.valueOf(LocalInfra.freePort()))));
         runtime = PlatformRuntime.start(config, dataDir, new PrintStream(new ByteArrayOutputStream(), true));
         console = runtime.consoleUrl().orElseThrow();

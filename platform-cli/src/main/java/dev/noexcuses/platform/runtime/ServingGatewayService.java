@@ -1,0 +1,57 @@
+package dev.noexcuses.platform.runtime;
+
+import com.typesafe.config.Config;
+import dev.noexcuses.serving.gateway.ServingGateway;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The serving gateway (predictions, rollouts and the model servers they start), unless
+ * serving.gateway.enabled is false or there is no PostgreSQL for its state.
+ */
+final class ServingGatewayService implements RunningService {
+    private final ServingGateway gateway;
+    private final String disabled;
+
+    ServingGatewayService(Config config) {
+        this.disabled = !config.getBoolean("serving.gateway.enabled") ? "disabled (serving.gateway.enabled = false)"
+                : config.getString("postgres.jdbc-url").isBlank() ? "disabled (no PostgreSQL: postgres.jdbc-url)" : null;
+        this.gateway = disabled == null ? ServingGateway.start(config) : null;
+    }
+
+    @Override
+    public String name() {
+        return "serving-gateway";
+    }
+
+    @Override
+    public Map<String, String> endpoints() {
+        if (gateway == null) {
+            return Map.of("gateway", disabled);
+        }
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        String base = "http://localhost:" + gateway.port();
+        endpoints.put("url", base);
+        endpoints.put("predict", base + "/v1/models/{name}/predict");
+        endpoints.put("api", base + "/api/rollouts");
+        endpoints.put("metrics", base + "/metrics");
+        return endpoints;
+    }
+
+    @Override
+    public String healthUrl() {
+        return gateway == null ? null : "http://localhost:" + gateway.port() + "/healthz";
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return gateway == null || gateway.isHealthy();
+    }
+
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+}
