@@ -198,7 +198,10 @@ public final class GatewayBenchmark {
 
     /** Closed loop: {@code inFlight} requests outstanding at all times for {@code duration}. */
     private static Result measure(String baseUrl, int inFlight, Duration duration) throws InterruptedException {
-        ClientFactory factory = ClientFactory.builder().maxNumEventLoopsPerEndpoint(2).build();
+        // Event loops of its own: the gateway runs in this JVM, and must not serve the load generator's callbacks.
+        ClientFactory factory = ClientFactory.builder()
+                .workerGroup(com.linecorp.armeria.common.util.EventLoopGroups.newEventLoopGroup(2), true)
+                .maxNumEventLoopsPerEndpoint(2).build();
         // HTTP/1.1 to every target, as clients of nginx speak it (nginx's listen here is not http2).
         WebClient client = WebClient.builder(baseUrl.replace("http://", "h1c://")).factory(factory).responseTimeout(Duration.ofSeconds(30)).build();
         Latencies latencies = new Latencies(0);
