@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--version", paramLabel = "V", defaultValue = "1", description = "model-server: the version it reports (default ${DEFAULT-VALUE}).")
     String version;
 
-    @Option(names = "--port", paramLabel = "PORT", description = "model-server: the port (default serving.model-server.port, 33010; 0 for any).")
+    @Option(names = "--port", paramLabel = "PORT", description = "model-server: the port (default serving.model-server.port, 8098; 0 for any).")
     Integer port;
 
     static final class Names implements Iterable<String> {

@@ -21,7 +21,7 @@ import java.util.Map;
  * <pre>
  * model = churn, version = "7", model-file = "models/churn-7.json", strategy = canary
  * # or, instead of model-file, model servers running already (registered external endpoints):
- * # endpoints = ["http://10.0.0.5:33010"]
+ * # endpoints = ["http://10.0.0.5:8098"]
  * canary { steps = [5, 25, 50], analysis-interval = 30s, min-samples = 200 }
  * </pre>
  */
