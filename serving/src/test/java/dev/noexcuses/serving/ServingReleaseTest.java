@@ -164,7 +164,9 @@ class ServingReleaseTest {
     void canaryRetriedAfterTheAbortPromotesStepByStepWithoutOneFailedRequest() throws Exception {
         JsonNode done;
         try (Load load = Load.start(gateway.url(), MODEL, 2, 3, ROLLOUT_BOUND)) {
-            long id = api.start(spec(MODEL, "2", v2, "canary", canary("[10, 50]", "1s", 40))).path("id").asLong();
+            // Version 2 is trained like version 1 (another seed), so their score distributions match; the
+            // drift check (PSI) needs enough canary answers for sampling noise to stay well below its limit.
+            long id = api.start(spec(MODEL, "2", v2, "canary", canary("[10, 50]", "1s", 200))).path("id").asLong();
             done = awaitEnd(id);
             load.close();
             assertThat(load.failed()).as("failed requests: %s", load.failures()).isZero();
@@ -177,7 +179,7 @@ class ServingReleaseTest {
         JsonNode last = analyses.get(1);
         assertThat(last.path("outcome").asText()).isEqualTo("pass");
         assertThat(last.path("percent").asInt()).isEqualTo(50);
-        assertThat(last.path("values").path("canary_requests").asLong()).isGreaterThanOrEqualTo(40);
+        assertThat(last.path("values").path("canary_requests").asLong()).isGreaterThanOrEqualTo(200);
         assertThat(last.path("values").has("error_test_p_value")).isTrue();
         assertThat(last.path("values").has("psi")).isTrue();
         assertThat(versionsAnswering(MODEL, 20)).containsOnly("2");
@@ -232,7 +234,7 @@ class ServingReleaseTest {
     @Test
     @Order(9)
     void aRestartedGatewayTakesItsModelServersOverAndResumesTheRolloutWhereItWas() throws Exception {
-        long id = api.start(spec(MODEL, "6", v1, "canary", canary("[10, 50]", "1s", 30))).path("id").asLong();
+        long id = api.start(spec(MODEL, "6", v1, "canary", canary("[10, 50]", "1s", 200))).path("id").asLong();
         await().atMost(ROLLOUT_BOUND).until(() -> api.rollout(id).path("phase").asText().equals("step"));
         long stablePid = model(MODEL).path("instances").get(0).path("pid").asLong();
         gateway.closeLeavingModelServers();
