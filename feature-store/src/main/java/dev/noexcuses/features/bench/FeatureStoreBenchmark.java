@@ -138,9 +138,9 @@ public final class FeatureStoreBenchmark {
             rawWrites(redis, view, rows);
             double r = (System.nanoTime() - r0) / 1e9;
             raw.add(r);
-            OUT.printf(Locale.ROOT, "  round %d  materialize %,d rows %6.2f s (%,.0f rows/s, %,d keys)   raw pipelined HSET+PEXPIREAT "
-                    + "%6.2f s (%,.0f rows/s, %,d keys)%n", round, o.written(), m, o.written() / m, keys, r, rows.size() / r,
-                    dbSize(redis));
+            OUT.printf(Locale.ROOT, "  round %d  materialize %,d rows %6.2f s (%,.0f rows/s, %,d keys; reading %.2f s, writing "
+                    + "%.2f s)   raw pipelined HSET+PEXPIREAT %6.2f s (%,.0f rows/s, %,d keys)%n", round, o.written(), m,
+                    o.written() / m, keys, o.readSeconds(), o.writeSeconds(), r, rows.size() / r, dbSize(redis));
         }
         double mm = median(materialized);
         double rm = median(raw);

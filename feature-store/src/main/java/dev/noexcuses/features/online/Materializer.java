@@ -27,8 +27,12 @@ import redis.clients.jedis.Pipeline;
  * hash expires with its values.
  */
 public final class Materializer {
-    /** What a run of one view did. */
-    public record Outcome(String view, long written, boolean resumed, boolean upToDate, long chunks) {}
+    /**
+     * What a run of one view did. {@code readSeconds} is the time spent waiting for rows from the offline store (the
+     * Spark query), {@code writeSeconds} the time spent sending them to Redis and waiting for its replies.
+     */
+    public record Outcome(String view, long written, boolean resumed, boolean upToDate, long chunks, double readSeconds,
+                          double writeSeconds) {}
 
     /** Told after each chunk reached Redis, with the last key written. */
     public interface ChunkListener {
@@ -61,7 +65,7 @@ public final class Materializer {
         Row newest = spark.sql("SELECT max(unix_micros(built_at)) FROM " + view.table()).first();
         if (newest.isNullAt(0)) {
             progress.line("  [materialize] %s: no rows yet", view.name());
-            return new Outcome(view.name(), 0, false, true, 0);
+            return new Outcome(view.name(), 0, false, true, 0, 0, 0);
         }
         long target = newest.getLong(0);
         String stateKey = RedisLayout.stateKey(view.name());
@@ -70,7 +74,7 @@ public final class Materializer {
             Long watermark = state.containsKey("watermark") ? Long.valueOf(state.get("watermark")) : null;
             if (watermark != null && target <= watermark) {
                 progress.line("  [materialize] %s: up to date (nothing built since the last run)", view.name());
-                return new Outcome(view.name(), 0, false, true, 0);
+                return new Outcome(view.name(), 0, false, true, 0, 0, 0);
             }
             String cursor = String.valueOf(target).equals(state.get("target")) ? state.get("cursor") : null;
             String script = jedis.scriptLoad(RedisLayout.WRITE_SCRIPT);
@@ -94,15 +98,22 @@ public final class Materializer {
                 progress.line("  [materialize] %s: resuming after key %s (an earlier run stopped there)", view.name(),
                         cursor);
             }
+            Instant started = Instant.now();
+            long readNanos = 0;
+            long writeNanos = 0;
+            long t = System.nanoTime();
             Iterator<Row> rows = spark.sql(sql).toLocalIterator();
             long written = 0;
             long chunks = 0;
-            Instant started = Instant.now();
             List<Row> chunk = new ArrayList<>(chunkSize);
             while (rows.hasNext()) {
                 chunk.add(rows.next());
                 if (chunk.size() == chunkSize || !rows.hasNext()) {
+                    long w = System.nanoTime();
+                    readNanos += w - t;
                     String last = write(jedis, script, view, chunk, now, stateKey, target);
+                    t = System.nanoTime();
+                    writeNanos += t - w;
                     written += chunk.size();
                     chunks++;
                     chunk.clear();
@@ -117,8 +128,11 @@ public final class Materializer {
                     "rows", String.valueOf(written)));
             done.hdel(stateKey, "target", "cursor");
             done.sync();
+            readNanos += System.nanoTime() - t;
             progress.stage("materialize", view.name() + " into Redis", written, started);
-            return new Outcome(view.name(), written, cursor != null, false, chunks);
+            progress.line("  [materialize] %s: %.1f s reading the offline rows (Spark), %.1f s writing to Redis",
+                    view.name(), readNanos / 1e9, writeNanos / 1e9);
+            return new Outcome(view.name(), written, cursor != null, false, chunks, readNanos / 1e9, writeNanos / 1e9);
         }
     }
 

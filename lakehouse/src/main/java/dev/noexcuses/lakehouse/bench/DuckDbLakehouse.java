@@ -34,6 +34,9 @@ final class DuckDbLakehouse {
             s.execute("SET threads = " + threads);
             s.execute("SET memory_limit = '" + (memoryLimitBytes / (1024 * 1024)) + "MB'");
             s.execute("SET preserve_insertion_order = false");
+            // Spill to disk beside the output rather than fail, as Spark spills to its local dirs: at 10 million
+            // events the windows over the raw table need more than the memory both engines are given.
+            s.execute("SET temp_directory = '" + out.resolve("duckdb-spill").toString().replace("'", "''") + "'");
             s.execute("SET TimeZone = 'UTC'");
             s.execute("CREATE VIEW raw AS SELECT * FROM read_parquet([" + files + "])");
             s.execute("CREATE TABLE catalogue AS SELECT product_id, name, category, price AS list_price, currency"

@@ -105,23 +105,31 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * The lake model of the days sent, built the way production builds it: a run of the orchestrator's
-     * daily_lakehouse DAG per day (a backfill), run by the platform's scheduler in date order, so the runs,
-     * their attempts and logs are in the run history, on the console's Runs page and in ./platform dags runs.
+     * The lake model and the features of the days sent, built the way production builds them: a run of the
+     * orchestrator's daily_lakehouse DAG per day (a backfill), then, once those are done, a run of
+     * daily_features per day (features.* built from the model, changed rows materialised into Redis). The
+     * platform's scheduler runs them in date order, so the runs, their attempts and logs are in the run history,
+     * on the console's Runs page and in ./platform dags runs.
      */
-    private record LakehouseRuns(Config config, List<DagRun> queued) {
+    private record LakehouseRuns(Config config, java.time.LocalDate from, java.time.LocalDate to,
+                                 List<DagRun> lakehouse) {
         static LakehouseRuns queue(PlatformRuntime runtime, HistoryRun.Summary history) {
             java.time.LocalDate from = history.eventsPerDay().firstKey();
             java.time.LocalDate to = history.eventsPerDay().lastKey();
-            String dag = ShippedDags.dailyLakehouse().id();
             Config config = runtime.serviceConfig();
+            List<DagRun> queued = backfill(config, ShippedDags.dailyLakehouse().id(), from, to,
+                    "each day runs quality -> curate -> sessions -> model, one Spark job at a time");
+            return new LakehouseRuns(config, from, to, queued);
+        }
+
+        private static List<DagRun> backfill(Config config, String dag, java.time.LocalDate from,
+                                             java.time.LocalDate to, String what) {
             try (Database db = DagsCommand.open(config)) {
                 List<DagRun> queued = new DagRuns(db, DagCatalog.shipped(), Clock.systemUTC()).backfill(dag, from, to);
                 System.out.println();
-                System.out.printf("Building the lakehouse model of %s..%s with the orchestrator: queued %d run(s) of %s "
-                        + "(./platform dags backfill %s --from %s --to %s); each day runs quality -> curate -> sessions "
-                        + "-> model, one Spark job at a time%n", from, to, queued.size(), dag, dag, from, to);
-                return new LakehouseRuns(config, queued);
+                System.out.printf("Queued %d run(s) of %s for %s..%s (./platform dags backfill %s --from %s --to %s): %s%n",
+                        queued.size(), dag, from, to, dag, from, to, what);
+                return queued;
             }
         }
 
@@ -139,8 +147,25 @@ final class DemoCommand implements Callable<Integer> {
             follower.start();
         }
 
-        /** Follows the runs to their end with progress, then prints them; 0 unless one failed for another reason than its data's quality. */
+        /**
+         * Follows the lakehouse runs to their end, then queues and follows the feature runs of the same days, with
+         * progress, then prints them; 0 unless one failed for another reason than its data's quality.
+         */
         int follow() throws InterruptedException {
+            boolean failedOtherwise = followAndPrint(lakehouse);
+            if (failedOtherwise) {
+                System.out.println("Features not built: a lakehouse run failed (see above).");
+                return 1;
+            }
+            List<DagRun> features = backfill(config, ShippedDags.dailyFeatures().id(), from, to,
+                    "each day builds features.* from the day's model, then writes the changed rows into Redis");
+            failedOtherwise = followAndPrint(features);
+            System.out.println("Features: ./platform features list, ./platform features get USER_KEY (online, from Redis), "
+                    + "docs/feature-store.md");
+            return failedOtherwise ? 1 : 0;
+        }
+
+        private boolean followAndPrint(List<DagRun> queued) throws InterruptedException {
             try (Database db = DagsCommand.open(config)) {
                 DagRuns runs = new DagRuns(db, DagCatalog.shipped(), Clock.systemUTC());
                 new DagsCommand.Progress(runs, config, db).follow(queued);
@@ -164,10 +189,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 System.out.println("Runs, attempts and logs: ./platform dags runs " + queued.get(0).dagId()
                         + " --date DAY, or the console's Runs page");
-                System.out.println("Features of these days: ./platform features build --from " + queued.get(0).date()
-                        + " --to " + queued.get(queued.size() - 1).date() + ", then ./platform features materialize and "
-                        + "./platform features get USER_KEY (see docs/feature-store.md)");
-                return failedOtherwise ? 1 : 0;
+                return failedOtherwise;
             }
         }
     }
