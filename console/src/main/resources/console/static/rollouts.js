@@ -29,6 +29,11 @@
     return C.el('span', { class: 'split', 'data-model': m.model, text: text });
   }
 
+  // A version the model registry resolved from an alias: '7 (champion)'.
+  function withAlias(version, registry) {
+    return registry && registry.alias ? version + ' (' + registry.alias + ')' : version;
+  }
+
   function figures(m) {
     return Object.entries(m.versions || {}).map(([v, f]) => v + ': ' + f.requests + ' requests, ' + f.errors
       + ' errors, window p99 ' + f.window_p99_ms + ' ms').join(' · ');
@@ -68,7 +73,7 @@
     document.getElementById('rollouts-error').replaceChildren();
     C.fill('rollouts-models', C.table(models, [
       { title: 'Model', value: m => m.model },
-      { title: 'Stable', value: m => m.stable_version },
+      { title: 'Stable', value: m => withAlias(m.stable_version, m.stable_registry) },
       { title: 'Live traffic', value: split },
       { title: 'Per version', value: figures },
       { title: 'Kept for rollback', value: m => m.previous_version && m.previous_kept_until
@@ -83,7 +88,10 @@
         } },
       { title: 'Model', value: r => r.model },
       { title: 'Strategy', value: r => r.strategy },
-      { title: 'Version', value: r => r.stable_version ? r.stable_version + ' → ' + r.candidate_version : r.candidate_version },
+      { title: 'Version', value: r => {
+          const v = withAlias(r.candidate_version, (r.spec || {}).registry);
+          return r.stable_version ? r.stable_version + ' → ' + v : v;
+        } },
       { title: 'State', value: r => C.el('span', { class: 'rollout-state ' + (r.state === 'promoted' ? 'ok'
           : r.state === 'progressing' || r.state === 'paused' ? 'warn' : 'bad'), text: r.state }) },
       { title: 'Where', value: r => r.phase + (r.phase === 'step' ? ' ' + (r.step + 1) : '') + ' · ' + r.candidate_percent + '%' },

@@ -40,8 +40,10 @@ import ml.dmlc.xgboost4j.java.XGBoost;
  * processes: a 90/10 weighted split (nginx {@code split_clients}) and a mirror of every request to
  * the second server (nginx {@code mirror}). Per round, at fixed concurrency, the latency (p50, p99)
  * and at high concurrency the throughput; direct calls to a model server give the latency a proxy
- * adds. Rounds interleave gateway and nginx (A B B A ...), so a change in the machine's load hits
- * both; medians and spread are reported.
+ * adds. Rounds interleave gateways and nginx (A B C, C B A ...), so a change in the machine's load hits
+ * all; medians and spread are reported. The gateway runs as {@code ./platform up} runs it, in a JVM of
+ * its own (with its defaults, and with the upstream settings it had before: HTTP/2, any event loop),
+ * and also inside this JVM beside the load generator.
  *
  * <p>{@code bench/run serving [rounds] [seconds-per-measurement]}; needs nginx on the PATH
  * ({@code apt-get install -y nginx-light}).
@@ -58,14 +60,16 @@ public final class GatewayBenchmark {
         Path m1 = train(dir.resolve("bench-1.json"), 1);
         Path m2 = train(dir.resolve("bench-2.json"), 2);
 
-        Config config = database(Map.of("platform.data-dir", dir.toString(), "serving.gateway.port", "0"));
+        Map<String, String> base = Map.of("platform.data-dir", dir.toString(), "serving.gateway.port", "0");
+        Config config = PlatformConfig.defaults(database(base));
         ModelServerLauncher launcher = new ModelServerLauncher(dir.resolve("servers"),
                 config.getStringList("serving.model-server.jvm-options"), 2000, Duration.ofMinutes(2));
         Process nginxProcess = null;
-        ServingGateway gateway = null;
+        ServingGateway inJvm = null;
+        List<Process> gatewayProcesses = new ArrayList<>();
         List<ModelServerInstance> servers = new ArrayList<>();
         try {
-            // Two model server processes, the same for nginx and the gateway (its external endpoints).
+            // Two model server processes, the same for nginx and every gateway (their external endpoints).
             ModelServerInstance v1 = launcher.start(MODEL, "1", m1.toString());
             ModelServerInstance v2 = launcher.start(MODEL, "2", m2.toString());
             servers.add(v1);
@@ -73,41 +77,80 @@ public final class GatewayBenchmark {
             int splitPort = dev.noexcuses.infra.LocalInfra.freePort();
             int mirrorPort = dev.noexcuses.infra.LocalInfra.freePort();
             nginxProcess = startNginx(nginx, dir.resolve("nginx"), v1.url(), v2.url(), splitPort, mirrorPort);
-            gateway = ServingGateway.start(config);
-            ServingClient api = new ServingClient(gateway.url(), "");
-            awaitState(api, api.start(endpointSpec("1", v1, "canary", "")).path("id").asLong(), "promoted");
+            // Three gateways, each with a state database of its own: in a process of its own as ./platform up
+            // runs it, with the defaults (HTTP/1.1 to the model servers, called from the event loop that took
+            // the request) and with the upstream settings it had before (HTTP/2, Armeria's event loop per
+            // server: "h2 upstream"); and with the defaults inside this JVM beside the load generator, as the
+            // first runs of this benchmark had the gateway.
+            Map<String, ServingClient> gateways = new LinkedHashMap<>();
+            Map<String, String> urls = new LinkedHashMap<>();
+            Process h1 = startGatewayProcess(dir, "h1", database(base));
+            gatewayProcesses.add(h1);
+            Map<String, String> h2Settings = new HashMap<>(database(base));
+            h2Settings.put("serving.gateway.upstream-protocol", "http2");
+            h2Settings.put("serving.gateway.upstream-event-loop", "any");
+            Process h2 = startGatewayProcess(dir, "h2", h2Settings);
+            gatewayProcesses.add(h2);
+            inJvm = ServingGateway.start(config);
+            urls.put("", awaitGatewayPort(dir, "h1", h1));
+            urls.put(", h2 upstream", awaitGatewayPort(dir, "h2", h2));
+            urls.put(" (in bench JVM)", inJvm.url());
+            urls.forEach((suffix, url) -> gateways.put(suffix, new ServingClient(url, "")));
+            for (ServingClient api : gateways.values()) {
+                awaitState(api, api.start(endpointSpec("1", v1, "canary", "")).path("id").asLong(), "promoted");
+            }
 
             Map<String, List<Result>> results = new LinkedHashMap<>();
             // Split: a canary at 10% that never advances (its analysis waits for a billion samples).
-            long canary = api.start(endpointSpec("2", v2, "canary",
-                    "canary { steps = [10], analysis-interval = 1h, min-samples = 1000000000 }")).path("id").asLong();
-            awaitPhase(api, canary, "step");
+            Map<String, Long> canaries = new LinkedHashMap<>();
+            for (var g : gateways.entrySet()) {
+                canaries.put(g.getKey(), g.getValue().start(endpointSpec("2", v2, "canary",
+                        "canary { steps = [10], analysis-interval = 1h, min-samples = 1000000000 }")).path("id").asLong());
+            }
+            for (var c : canaries.entrySet()) {
+                awaitPhase(gateways.get(c.getKey()), c.getValue(), "step");
+            }
             Map<String, String> splitTargets = new LinkedHashMap<>();
             splitTargets.put("direct to v1 (split phase)", v1.url());
-            splitTargets.put("gateway split 90/10", gateway.url());
+            urls.forEach((suffix, url) -> splitTargets.put("gateway split" + suffix, url));
             splitTargets.put("nginx split_clients 90/10", "http://127.0.0.1:" + splitPort);
             runRounds(splitTargets, rounds, measure, results);
-            api.command(MODEL, "abort");
-            awaitState(api, canary, "aborted");
+            for (var c : canaries.entrySet()) {
+                gateways.get(c.getKey()).command(MODEL, "abort");
+                awaitState(gateways.get(c.getKey()), c.getValue(), "aborted");
+            }
             // Mirror: a shadow receiving a copy of every request, whose gate waits for a billion comparisons.
-            long shadow = api.start(endpointSpec("2", v2, "shadow",
-                    "shadow { share = 1.0, queue = 256, min-samples = 1000000000 }")).path("id").asLong();
-            awaitPhase(api, shadow, "shadowing");
+            Map<String, Long> shadows = new LinkedHashMap<>();
+            for (var g : gateways.entrySet()) {
+                shadows.put(g.getKey(), g.getValue().start(endpointSpec("2", v2, "shadow",
+                        "shadow { share = 1.0, queue = 256, min-samples = 1000000000 }")).path("id").asLong());
+            }
+            for (var sh : shadows.entrySet()) {
+                awaitPhase(gateways.get(sh.getKey()), sh.getValue(), "shadowing");
+            }
             Map<String, String> mirrorTargets = new LinkedHashMap<>();
             mirrorTargets.put("direct to v1 (mirror phase)", v1.url());
-            mirrorTargets.put("gateway shadow (mirror)", gateway.url());
+            urls.forEach((suffix, url) -> mirrorTargets.put("gateway mirror" + suffix.replace("(in bench JVM)",
+                    "(bench JVM)"), url));
             mirrorTargets.put("nginx mirror", "http://127.0.0.1:" + mirrorPort);
             runRounds(mirrorTargets, rounds, measure, results);
-            System.out.println("Shadow comparison meanwhile: " + api.rollout(shadow).path("detail").path("shadow"));
-            api.command(MODEL, "abort");
+            for (var sh : shadows.entrySet()) {
+                System.out.println("Shadow comparison meanwhile (gateway" + sh.getKey() + "): "
+                        + gateways.get(sh.getKey()).rollout(sh.getValue()).path("detail").path("shadow"));
+                gateways.get(sh.getKey()).command(MODEL, "abort");
+            }
             report(results, rounds, measure);
         } finally {
             if (nginxProcess != null) {
                 nginxProcess.destroy();
                 nginxProcess.waitFor(10, TimeUnit.SECONDS);
             }
-            if (gateway != null) {
-                gateway.close();
+            for (Process p : gatewayProcesses) {
+                p.destroy();
+                p.waitFor(20, TimeUnit.SECONDS);
+            }
+            if (inJvm != null) {
+                inJvm.close();
             }
             servers.forEach(launcher::stop);
         }
@@ -291,7 +334,8 @@ public final class GatewayBenchmark {
         return file;
     }
 
-    private static Config database(Map<String, String> overrides) throws Exception {
+    /** {@code overrides} with a fresh database of the shared PostgreSQL for one gateway's state. */
+    private static Map<String, String> database(Map<String, String> overrides) throws Exception {
         Map<String, String> shared = SharedLocalInfra.get("postgres").serviceOverrides();
         String url = shared.get("postgres.jdbc-url");
         String name = "serving_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
@@ -303,7 +347,45 @@ public final class GatewayBenchmark {
         settings.put("postgres.jdbc-url", url.substring(0, url.lastIndexOf('/') + 1) + name);
         settings.put("postgres.user", shared.get("postgres.user"));
         settings.put("postgres.password", shared.get("postgres.password"));
-        return PlatformConfig.defaults(settings);
+        return settings;
+    }
+
+    /**
+     * A gateway in a JVM of its own ({@link GatewayProcess}) with the platform's GC and a 1 GiB heap
+     * ({@code BENCH_GATEWAY_JAVA_OPTS} replaces them; {@code GATEWAY_JFR=DIR} records a flight recording
+     * of each gateway process there).
+     */
+    private static Process startGatewayProcess(Path dir, String name, Map<String, String> settings) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        String opts = System.getenv().getOrDefault("BENCH_GATEWAY_JAVA_OPTS", "-Xms256m -Xmx1g -XX:+UseParallelGC");
+        command.addAll(List.of(opts.trim().split("\\s+")));
+        String jfr = System.getenv("GATEWAY_JFR");
+        if (jfr != null && !jfr.isBlank()) {
+            command.add("-XX:StartFlightRecording=filename=" + Path.of(jfr, "gateway-" + name + ".jfr").toAbsolutePath()
+                    + ",settings=profile,dumponexit=true");
+        }
+        command.add("-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
+        command.add(GatewayProcess.class.getName());
+        command.add(dir.resolve("gateway-" + name + ".port").toString());
+        settings.forEach((k, v) -> command.add(k + "=" + v));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("gateway-" + name + ".log").toFile());
+        builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+        return builder.start();
+    }
+
+    private static String awaitGatewayPort(Path dir, String name, Process process) throws Exception {
+        Path portFile = dir.resolve("gateway-" + name + ".port");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.isRegularFile(portFile)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("The gateway process " + name + " did not start: "
+                        + Files.readString(dir.resolve("gateway-" + name + ".log")));
+            }
+            Thread.sleep(100);
+        }
+        return "http://127.0.0.1:" + Files.readString(portFile).strip();
     }
 
     private static Path findNginx() {

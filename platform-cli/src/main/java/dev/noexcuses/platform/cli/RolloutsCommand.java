@@ -66,6 +66,7 @@ final class RolloutsCommand implements Runnable {
                 throw new IllegalArgumentException("Spec file not found: " + spec.toAbsolutePath());
             }
             Config parsed = ConfigFactory.parseFile(spec.toFile());
+            // A version or alias of the model registry is resolved and fetched by the gateway.
             if (parsed.hasPath("model-file")) {
                 Path file = Path.of(parsed.getString("model-file"));
                 if (!file.isAbsolute()) {
@@ -77,7 +78,8 @@ final class RolloutsCommand implements Runnable {
             JsonNode rollout = gateway.start(parsed.root().render(com.typesafe.config.ConfigRenderOptions.concise()));
             long id = rollout.path("id").asLong();
             System.out.printf("Rollout %d of %s version %s (%s) started%n", id, rollout.path("model").asText(),
-                    rollout.path("candidate_version").asText(), rollout.path("strategy").asText());
+                    withAlias(rollout.path("candidate_version").asText(), rollout.path("spec").path("registry")),
+                    rollout.path("strategy").asText());
             if (!waitForEnd) {
                 System.out.println("Follow it: ./platform rollout status " + rollout.path("model").asText());
                 return 0;
@@ -142,8 +144,9 @@ final class RolloutsCommand implements Runnable {
                 m.path("versions").fields().forEachRemaining(v -> perVersion.append(v.getKey()).append(": ")
                         .append(v.getValue().path("requests").asLong()).append(" (")
                         .append(v.getValue().path("errors").asLong()).append(")  "));
-                System.out.printf("%-20s %-8s %-28s %s%n", m.path("model").asText(), m.path("stable_version").asText(),
-                        traffic, perVersion.toString().trim());
+                System.out.printf("%-20s %-8s %-28s %s%n", m.path("model").asText(),
+                        withAlias(m.path("stable_version").asText(), m.path("stable_registry")), traffic,
+                        perVersion.toString().trim());
             }
             System.out.println();
             System.out.printf("%-5s %-20s %-10s %-8s %-12s %-19s %s%n", "ID", "MODEL", "STRATEGY", "VERSION", "STATE",
@@ -154,11 +157,18 @@ final class RolloutsCommand implements Runnable {
                 String why = r.path("reason").isNull() || r.path("reason").asText().isEmpty() ? lastAnalysis(r).replaceFirst("^, ", "")
                         : r.path("reason").asText();
                 System.out.printf("%-5d %-20s %-10s %-8s %-12s %-19s %s%n", r.path("id").asLong(), r.path("model").asText(),
-                        r.path("strategy").asText(), r.path("candidate_version").asText(), r.path("state").asText(),
+                        r.path("strategy").asText(), withAlias(r.path("candidate_version").asText(),
+                                r.path("spec").path("registry")), r.path("state").asText(),
                         phase, why);
             }
             return 0;
         }
+    }
+
+    /** {@code 7 (champion)} for a version the model registry resolved from an alias. */
+    private static String withAlias(String version, JsonNode registry) {
+        String alias = registry.path("alias").asText("");
+        return alias.isEmpty() ? version : version + " (" + alias + ")";
     }
 
     private static String lastAnalysis(JsonNode rollout) {

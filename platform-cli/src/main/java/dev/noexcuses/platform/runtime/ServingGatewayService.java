@@ -1,6 +1,7 @@
 package dev.noexcuses.platform.runtime;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import dev.noexcuses.serving.gateway.ServingGateway;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,7 +17,27 @@ final class ServingGatewayService implements RunningService {
     ServingGatewayService(Config config) {
         this.disabled = !config.getBoolean("serving.gateway.enabled") ? "disabled (serving.gateway.enabled = false)"
                 : config.getString("postgres.jdbc-url").isBlank() ? "disabled (no PostgreSQL: postgres.jdbc-url)" : null;
-        this.gateway = disabled == null ? ServingGateway.start(config) : null;
+        this.gateway = disabled == null ? ServingGateway.start(withPlatformServices(config)) : null;
+    }
+
+    /**
+     * The platform's own model registry (versions and aliases of rollouts) and online feature API
+     * (predictions by user key), unless set otherwise; started before the gateway, on known ports.
+     */
+    static Config withPlatformServices(Config config) {
+        if (config.getString("serving.registry.url").isBlank() && config.getBoolean("model-registry.enabled")
+                && config.getInt("model-registry.port") > 0 && !config.getString("postgres.jdbc-url").isBlank()) {
+            config = config.withValue("serving.registry.url", ConfigValueFactory.fromAnyRef(
+                    "http://127.0.0.1:" + config.getInt("model-registry.port")));
+        }
+        if (config.getString("serving.features.url").isBlank() && config.getBoolean("feature-store.online.enabled")
+                && config.getInt("feature-store.online.port") > 0 && !config.getString("redis.url").isBlank()) {
+            config = config.withValue("serving.features.url", ConfigValueFactory.fromAnyRef(
+                    "http://127.0.0.1:" + config.getInt("feature-store.online.port")))
+                    .withValue("serving.features.token", ConfigValueFactory.fromAnyRef(
+                            config.getString("feature-store.online.token")));
+        }
+        return config;
     }
 
     @Override

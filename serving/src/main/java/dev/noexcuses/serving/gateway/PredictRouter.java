@@ -132,16 +132,32 @@ final class PredictRouter implements HttpService {
                     long nanos = System.nanoTime() - t0;
                     double score = Double.NaN;
                     if (failure == null && res.status().isSuccess()) {
-                        try {
-                            score = Json.mapper().readTree(res.content().array()).path("score").asDouble(Double.NaN);
-                        } catch (java.io.IOException e) {
-                            score = Double.NaN;
-                        }
+                        score = scoreOf(res.content().array());
                     }
                     Answer answer = new Answer(instance, res, failure, nanos, score);
                     table.stats(instance.model(), instance.version()).record(answer.ok(), nanos, score);
                     return answer;
                 });
+    }
+
+    /** The answer's {@code score}, read with the streaming parser: no tree per request; NaN when there is none. */
+    static double scoreOf(byte[] answer) {
+        try (com.fasterxml.jackson.core.JsonParser parser = Json.mapper().getFactory().createParser(answer)) {
+            if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return Double.NaN;
+            }
+            while (parser.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                com.fasterxml.jackson.core.JsonToken value = parser.nextToken();
+                if ("score".equals(field)) {
+                    return value.isNumeric() ? parser.getDoubleValue() : Double.NaN;
+                }
+                parser.skipChildren();
+            }
+            return Double.NaN;
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        }
     }
 
     private void mirror(String model, TrafficSplit.Mirror mirror, String path, byte[] body, Answer primary) {

@@ -87,6 +87,11 @@ final class RolloutApi {
             node.put("model", m.model());
             node.put("stable_version", m.stableVersion());
             node.put("model_file", m.stableModelFile());
+            // Where the stable version came from when the model registry resolved it (churn@champion, v7).
+            controller.store().recent(m.model(), 20).stream()
+                    .filter(r -> r.candidateVersion().equals(m.stableVersion()) && r.spec().path("registry").isObject())
+                    .findFirst()
+                    .ifPresent(r -> node.set("stable_registry", r.spec().path("registry")));
             node.set("instances", Json.mapper().valueToTree(m.instances()));
             node.put("previous_version", m.previousVersion());
             node.put("previous_kept_until", m.previousKeptUntil() == null ? null : m.previousKeptUntil().toString());

@@ -14,6 +14,8 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.security.Secrets;
+import dev.noexcuses.serving.features.FeaturesByUserKey;
+import dev.noexcuses.serving.instances.ModelServerInstance;
 import dev.noexcuses.serving.instances.ModelServerLauncher;
 import dev.noexcuses.serving.rollout.RolloutController;
 import dev.noexcuses.serving.rollout.RolloutStore;
@@ -73,10 +75,20 @@ public final class ServingGateway implements AutoCloseable {
         ServingDatabase db = ServingDatabase.open(config);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
-        ClientFactory clients = ClientFactory.builder()
+        // To model servers: HTTP/1.1 keep-alive connections, as many as requests in flight, spread over every
+        // event loop. One multiplexed HTTP/2 connection per server would put all of a model server's
+        // predictions on one of its event loops (they run there), one after the other.
+        boolean http1 = !g.getString("upstream-protocol").equalsIgnoreCase("http2");
+        var clientsBuilder = ClientFactory.builder()
                 .connectTimeout(Duration.ofSeconds(2))
-                .meterRegistry(meters)
-                .build();
+                .preferHttp1(http1)
+                .meterRegistry(meters);
+        if (g.getString("upstream-event-loop").equalsIgnoreCase("caller")) {
+            clientsBuilder.eventLoopSchedulerFactory(CallerEventLoopScheduler::new);
+        } else {
+            clientsBuilder.maxNumEventLoopsPerHttp1Endpoint(com.linecorp.armeria.common.Flags.numCommonWorkers());
+        }
+        ClientFactory clients = clientsBuilder.build();
         WebClient client = WebClient.builder().factory(clients).responseTimeout(g.getDuration("request-timeout"))
                 .maxResponseLength(1 << 20).build();
         TrafficTable table = new TrafficTable();
@@ -92,6 +104,9 @@ public final class ServingGateway implements AutoCloseable {
                     .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2))
                     .meterRegistry(meters)
                     .service("/v1/models/{name}/predict", new PredictRouter(table, client, meters))
+                    // A request with a user key gets its features from the online feature store before routing.
+                    .decorator("/v1/models/{name}/predict", FeaturesByUserKey.from(config, client)
+                            .decorator(model -> table.split(model).map(ServingGateway::reachable).orElse(List.of())))
                     .service("/healthz", HealthCheckService.of())
                     .service("/readyz", HealthCheckService.of())
                     .service("/metrics", (ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, meters.scrape()));
@@ -119,6 +134,14 @@ public final class ServingGateway implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** Every model server a request of the split can reach: stable, candidate and shadow. */
+    private static List<ModelServerInstance> reachable(TrafficSplit split) {
+        List<ModelServerInstance> all = new java.util.ArrayList<>(split.stable());
+        all.addAll(split.candidate());
+        split.shadow().ifPresent(mirror -> all.addAll(mirror.instances()));
+        return all;
     }
 
     public int port() {

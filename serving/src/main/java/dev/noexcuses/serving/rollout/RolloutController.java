@@ -5,10 +5,13 @@ import static java.util.Objects.requireNonNull;
 import com.linecorp.armeria.client.WebClient;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.noexcuses.common.json.Json;
 import dev.noexcuses.serving.gateway.TrafficSplit;
 import dev.noexcuses.serving.gateway.TrafficTable;
 import dev.noexcuses.serving.instances.ModelServerInstance;
 import dev.noexcuses.serving.instances.ModelServerLauncher;
+import dev.noexcuses.serving.registry.RegistryModelFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +42,7 @@ public final class RolloutController implements AutoCloseable {
     private final ModelServerLauncher launcher;
     private final WebClient http;
     private final Duration poll;
+    private final Optional<RegistryModelFiles> registryFiles;
     private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "rollout");
         t.setDaemon(true);
@@ -59,6 +64,7 @@ public final class RolloutController implements AutoCloseable {
         this.launcher = requireNonNull(launcher, "launcher is null");
         this.http = requireNonNull(http, "http is null");
         this.poll = config.getDuration("serving.gateway.poll-interval");
+        this.registryFiles = RegistryModelFiles.from(config);
     }
 
     /**
@@ -94,9 +100,37 @@ public final class RolloutController implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(this::stopExpiredBlue, everyMs, everyMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Starts a rollout from a spec (HOCON or JSON); returns it as stored. */
+    /**
+     * Starts a rollout from a spec (HOCON or JSON); returns it as stored. A spec that names a version
+     * or an alias of the model registry instead of a file gets that version's file fetched first, and
+     * is stored with the version it resolved to.
+     */
     public RolloutRecord start(String specText) {
+        Config given;
+        try {
+            given = ConfigFactory.parseString(specText);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new IllegalArgumentException("Invalid rollout spec: " + e.getMessage(), e);
+        }
         RolloutSpec spec = RolloutSpec.parse(specText, config);
+        String fetched = null;
+        if (spec.fromRegistry()) {
+            RegistryModelFiles.ModelFile file = registryFiles.orElseThrow(() -> new IllegalArgumentException(
+                    "The spec names no model-file or endpoints, so its version comes from the model registry, and this "
+                    + "gateway has none: set serving.registry.url (./platform up sets it to its registry)"))
+                    .fetch(spec.model(), spec.version(), spec.alias());
+            Map<String, Object> source = new java.util.LinkedHashMap<>();
+            source.put("alias", file.alias() == null ? "" : file.alias());
+            source.put("version", file.version());
+            source.put("source", file.source());
+            source.put("run-id", file.runId() == null ? "" : file.runId());
+            given = given.withValue("version", ConfigValueFactory.fromAnyRef(file.version()))
+                    .withValue("model-file", ConfigValueFactory.fromAnyRef(file.file().toString()))
+                    .withValue("registry", ConfigValueFactory.fromMap(source));
+            spec = RolloutSpec.parse(RolloutSpec.render(given), config);
+            fetched = spec.registry().orElseThrow().describe(spec.model()) + " resolved by the model registry: file "
+                    + file.file() + " from " + file.source();
+        }
         if (spec.endpoints().isEmpty() && !Files.isRegularFile(Path.of(spec.modelFile()))) {
             throw new IllegalArgumentException("Invalid model-file " + spec.modelFile()
                     + ": no such file on the gateway's machine (give an absolute path)");
@@ -106,8 +140,13 @@ public final class RolloutController implements AutoCloseable {
             throw new IllegalArgumentException("Version " + spec.version() + " of " + spec.model()
                     + " is the stable version already");
         }
-        String specJson = RolloutSpec.render(ConfigFactory.parseString(specText));
+        String specJson = RolloutSpec.render(given);
         long id = store.insert(spec, specJson, deployed == null ? null : deployed.stableVersion());
+        if (fetched != null) {
+            var detail = Json.mapper().createObjectNode();
+            detail.putArray("events").addObject().put("time", Instant.now().toString()).put("message", fetched);
+            store.update(id, "progressing", "starting", 0, 0, null, detail);
+        }
         RolloutRecord record = store.rollout(id).orElseThrow();
         launch(record, spec, deployed);
         return record;

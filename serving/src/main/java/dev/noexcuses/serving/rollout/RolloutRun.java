@@ -181,7 +181,7 @@ final class RolloutRun implements Runnable {
         startCandidates(1);
         RolloutSpec.Canary c = spec.canary();
         var thresholds = new CanaryAnalysis.Thresholds(c.minSamples(), c.alpha(), c.maxP99Ratio(),
-                c.p99Slack().toNanos() / 1e6, c.maxPsi());
+                c.p99Slack().toNanos() / 1e6, c.maxPsi(), c.driftAlpha());
         for (; step < c.steps().size(); step++) {
             percent = c.steps().get(step);
             phase = "step";
