@@ -19,7 +19,8 @@ public final class DagCatalog {
 
     /** The DAGs the platform ships. */
     public static DagCatalog shipped() {
-        return new DagCatalog(List.of(ShippedDags.dailyLakehouse(), ShippedDags.dailyFeatures()));
+        return new DagCatalog(List.of(ShippedDags.dailyLakehouse(), ShippedDags.dailyFeatures(),
+                ShippedDags.mlTraining(), ShippedDags.batchScoring()));
     }
 
     public List<Dag> all() {

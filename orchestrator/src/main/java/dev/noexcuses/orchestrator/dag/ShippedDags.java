@@ -3,7 +3,7 @@ package dev.noexcuses.orchestrator.dag;
 import java.time.Duration;
 import java.time.ZoneId;
 
-/** The DAGs that come with the platform. Later pipelines (ML training, batch scoring) are added here the same way. */
+/** The DAGs that come with the platform. */
 public final class ShippedDags {
     /** Pool of the Spark jobs: one slot, so jobs on a small machine run one at a time. */
     public static final String SPARK_POOL = "spark";
@@ -59,6 +59,53 @@ public final class ShippedDags {
                 .task(DagTask.named("materialize")
                         .command("./platform", "features", "materialize")
                         .after("build")
+                        .retry(retry)
+                        .timeout(Duration.ofHours(1))
+                        .pool(SPARK_POOL)
+                        .build())
+                .build();
+    }
+
+    /**
+     * The churn model's weekly training (Mondays, after the night's features): labels, training set, XGBoost, the
+     * gates; a model that passes is registered as the challenger, and a person promotes it. Exit 3 (a gate failed)
+     * is not retried: the same data would train the same model.
+     */
+    public static Dag mlTraining() {
+        return Dag.named("ml_training")
+                .description("Churn model training: labels -> training set -> XGBoost -> gates -> challenger")
+                .schedule("0 4 * * 1", ZoneId.of("UTC"))
+                .catchup(false)
+                .maxActiveRuns(1)
+                .task(DagTask.named("train")
+                        .command("./platform", "ml", "train", "--date", DagTask.DS)
+                        .retry(RetryPolicy.exponential(1, Duration.ofMinutes(5), Duration.ofMinutes(30)))
+                        .timeout(Duration.ofHours(2))
+                        .pool(SPARK_POOL)
+                        .noRetryOnExit(3)
+                        .build())
+                .build();
+    }
+
+    /**
+     * The day's batch scores, after the day's features: the users whose features changed are scored with the
+     * champion into ml.churn_scores, and Redis switches to the new run.
+     */
+    public static Dag batchScoring() {
+        RetryPolicy retry = RetryPolicy.exponential(2, Duration.ofMinutes(1), Duration.ofMinutes(10));
+        return Dag.named("batch_scoring")
+                .description("Churn batch scoring of one day: wait for daily_features -> score -> ml.churn_scores and Redis")
+                .schedule("0 3 * * *", ZoneId.of("UTC"))
+                .catchup(true)
+                .maxActiveRuns(1)
+                .task(DagTask.named("features_ready")
+                        .command("./platform", "ml", "await-features", "--date", DagTask.DS)
+                        .retry(RetryPolicy.exponential(12, Duration.ofMinutes(5), Duration.ofMinutes(30)))
+                        .timeout(Duration.ofMinutes(5))
+                        .build())
+                .task(DagTask.named("score")
+                        .command("./platform", "ml", "score", "--date", DagTask.DS, "--skip-without-champion")
+                        .after("features_ready")
                         .retry(retry)
                         .timeout(Duration.ofHours(1))
                         .pool(SPARK_POOL)

@@ -18,6 +18,7 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
             new ServiceFactory("alerting", AlertingService::new),
             new ServiceFactory("model-registry", ModelRegistryService::new),
             new ServiceFactory("feature-store", FeatureStoreService::new),
+            new ServiceFactory("scores-api", ScoresService::new),
             new ServiceFactory("serving-gateway", ServingGatewayService::new));
 
     public static Optional<ServiceFactory> named(String name) {

@@ -1,0 +1,161 @@
+package dev.noexcuses.bench.ml;
+
+import com.linecorp.armeria.client.BlockingWebClient;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.typesafe.config.Config;
+import dev.noexcuses.bench.Latencies;
+import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.common.redis.RedisAccess;
+import dev.noexcuses.features.online.RedisConnections;
+import dev.noexcuses.infra.Ports;
+import dev.noexcuses.infra.redis.EmbeddedRedis;
+import dev.noexcuses.infra.redis.RedisFactory;
+import dev.noexcuses.ml.scores.ScoreEntry;
+import dev.noexcuses.ml.scores.ScoreKeys;
+import dev.noexcuses.ml.scores.ScoreLoader;
+import dev.noexcuses.ml.scores.ScoresServer;
+import dev.noexcuses.ml.scores.SegmentPriors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The scores API on the embedded Redis (a real server, as {@code ./platform up} runs it), one request at a time:
+ * a known user's score over HTTP, a new user's fallback (segment prior) over HTTP, and a raw Redis {@code GET} of a
+ * value of the same size (the baseline), interleaved per round; p50 and p99 per round, medians of the rounds.
+ *
+ * <p>{@code ScoresApiBenchmark [USERS] [REQUESTS] [ROUNDS]} (default 100,000 users, 20,000 requests, 6 rounds).
+ */
+public final class ScoresApiBenchmark {
+    private ScoresApiBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int users = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 100_000;
+        int requests = args.length > 1 ? Integer.parseInt(args[1].replace("_", "")) : 20_000;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 6;
+        Path dir = Files.createTempDirectory("noexcuses-bench-ml-");
+        Config defaults = PlatformConfig.defaults(Map.of());
+        EmbeddedRedis redis = (EmbeddedRedis) new RedisFactory().create(defaults, dir, Ports.free());
+        redis.start();
+        try {
+            run(redis.access(), users, requests, rounds);
+        } finally {
+            redis.stop();
+        }
+    }
+
+    static void run(RedisAccess redis, int users, int requests, int rounds) throws Exception {
+        SplittableRandom random = new SplittableRandom(7);
+        Instant now = Instant.now();
+        Iterator<ScoreLoader.UserScore> scores = new Iterator<>() {
+            int i;
+
+            @Override
+            public boolean hasNext() {
+                return i < users;
+            }
+
+            @Override
+            public ScoreLoader.UserScore next() {
+                return new ScoreLoader.UserScore("u-" + i++, new ScoreEntry(random.nextDouble(), 3, now.minusSeconds(7200), now));
+            }
+        };
+        ScoreLoader.Outcome loaded = new ScoreLoader(redis, ScoreKeys.of("churn"), 2000).load(new ScoreLoader.RunMeta("bench-1",
+                "churn", 3, now, 0.21), scores, Map.of(SegmentPriors.segment("de", "mobile"), new SegmentPriors.Prior(0.3, 500)),
+                ScoreLoader.ChunkListener.NONE);
+        String sample = new ScoreEntry(0.123456789, 3, now, now).encode();
+        try (Jedis jedis = RedisConnections.connect(redis)) {
+            for (int i = 0; i < users; i += 1000) {
+                var p = jedis.pipelined();
+                for (int j = i; j < Math.min(users, i + 1000); j++) {
+                    p.set("bench:raw:u-" + j, sample);
+                }
+                p.sync();
+            }
+        }
+        System.out.printf(Locale.ROOT, "Scores API: %,d users loaded in one run, %,d requests per kind per round, %d rounds, "
+                + "one request at a time, %d cores%n", loaded.users(), requests, rounds, Runtime.getRuntime().availableProcessors());
+        Config config = PlatformConfig.defaults(Map.of("redis.url", redis.url(), "redis.password", redis.password(),
+                "ml-pipelines.scores.port", "0"));
+        try (ScoresServer server = ScoresServer.start(config); Jedis jedis = RedisConnections.connect(redis)) {
+            BlockingWebClient client = WebClient.of(server.url()).blocking();
+            for (int i = 0; i < Math.min(requests, 5000); i++) {
+                known(client, random, users);
+                fallback(client, random);
+                jedis.get("bench:raw:u-" + random.nextInt(users));
+            }
+            List<double[]> k = new ArrayList<>();
+            List<double[]> f = new ArrayList<>();
+            List<double[]> raw = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                Latencies a = new Latencies(requests);
+                Latencies b = new Latencies(requests);
+                Latencies c = new Latencies(requests);
+                for (int i = 0; i < requests; i++) {
+                    long t0 = System.nanoTime();
+                    known(client, random, users);
+                    long t1 = System.nanoTime();
+                    fallback(client, random);
+                    long t2 = System.nanoTime();
+                    if (jedis.get("bench:raw:u-" + random.nextInt(users)) == null) {
+                        throw new IllegalStateException("raw GET found nothing");
+                    }
+                    long t3 = System.nanoTime();
+                    a.add(t1 - t0);
+                    b.add(t2 - t1);
+                    c.add(t3 - t2);
+                }
+                k.add(new double[] {a.percentileMs(50), a.percentileMs(99)});
+                f.add(new double[] {b.percentileMs(50), b.percentileMs(99)});
+                raw.add(new double[] {c.percentileMs(50), c.percentileMs(99)});
+                System.out.printf(Locale.ROOT, "  round %d: known user p50 %.3f p99 %.3f ms | fallback p50 %.3f p99 %.3f ms | "
+                                + "raw GET p50 %.3f p99 %.3f ms%n", round, a.percentileMs(50), a.percentileMs(99),
+                        b.percentileMs(50), b.percentileMs(99), c.percentileMs(50), c.percentileMs(99));
+            }
+            double kp99 = median(k, 1);
+            double fp99 = median(f, 1);
+            double rp99 = median(raw, 1);
+            System.out.printf(Locale.ROOT, "Median p99: scores API %.3f ms (spread %.3f..%.3f), fallback %.3f ms, raw Redis GET "
+                            + "%.3f ms%n", kp99, min(k, 1), max(k, 1), fp99, rp99);
+            System.out.printf(Locale.ROOT, "  API / raw GET p99 = %.2f (goal <= 2: %s); API p99 <= 2 ms: %s; fallback - known "
+                            + "p99 = %+.3f ms (goal within 0.5 ms: %s)%n", kp99 / rp99, kp99 / rp99 <= 2 ? "met" : "NOT met",
+                    kp99 <= 2 ? "met" : "NOT met", fp99 - kp99, Math.abs(fp99 - kp99) <= 0.5 ? "met" : "NOT met");
+        }
+    }
+
+    private static void known(BlockingWebClient client, SplittableRandom random, int users) {
+        AggregatedHttpResponse r = client.get("/v1/scores/churn/u-" + random.nextInt(users));
+        if (r.status().code() != 200 || r.contentUtf8().contains("\"fallback\":true")) {
+            throw new IllegalStateException("Unexpected answer for a known user: " + r.status() + " " + r.contentUtf8());
+        }
+    }
+
+    private static void fallback(BlockingWebClient client, SplittableRandom random) {
+        AggregatedHttpResponse r = client.get("/v1/scores/churn/new-" + random.nextInt(1_000_000) + "?country=DE&device=mobile");
+        if (r.status().code() != 200 || !r.contentUtf8().contains("segment_prior")) {
+            throw new IllegalStateException("Unexpected answer for a new user: " + r.status() + " " + r.contentUtf8());
+        }
+    }
+
+    private static double median(List<double[]> rounds, int i) {
+        double[] v = rounds.stream().mapToDouble(r -> r[i]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static double min(List<double[]> rounds, int i) {
+        return rounds.stream().mapToDouble(r -> r[i]).min().orElse(Double.NaN);
+    }
+
+    private static double max(List<double[]> rounds, int i) {
+        return Arrays.stream(rounds.stream().mapToDouble(r -> r[i]).toArray()).max().orElse(Double.NaN);
+    }
+}
