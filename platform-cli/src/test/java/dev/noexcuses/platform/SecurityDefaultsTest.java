@@ -89,6 +89,7 @@ class SecurityDefaultsTest {
                 Map.entry("local-infra.s3.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("local-infra.redis.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("feature-store.online.port", "0"),
+                Map.entry("ml-pipelines.scores.port", "0"),
                 Map.entry("collector.port", "0"),
                 Map.entry("enrichment-api.port", String.valueOf(apiPort)),
                 Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),

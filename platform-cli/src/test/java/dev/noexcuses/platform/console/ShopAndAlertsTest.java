@@ -76,6 +76,7 @@ class ShopAndAlertsTest {
                 Map.entry("local-infra.s3.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("local-infra.redis.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("feature-store.online.port", "0"),
+                Map.entry("ml-pipelines.scores.port", "0"),
                 Map.entry("local-infra.trino.enabled", "false"),
                 Map.entry("collector.port", "0"),
                 // 8085 may be taken on the machine (another platform, another test).
