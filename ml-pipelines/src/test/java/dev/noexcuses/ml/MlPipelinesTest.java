@@ -108,7 +108,7 @@ class MlPipelinesTest {
         LakeTables.ensure(spark);
         redis = new RedisAccess(keys.get("redis.url"), "", keys.get("redis.password"), "", false);
         features = new ModelFeatures(FeatureRegistry.shipped().views());
-        produceHistory(500, 56);
+        produceHistory(500, 49);
         String url = registryUrl;
         Awaitility.await("the registry answers").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> healthy(url + "/healthz"));
@@ -185,7 +185,7 @@ class MlPipelinesTest {
                 WITH e AS (
                   SELECT event_id, regexp_extract(schema, '^[^/]+/([^/]+)/', 1) AS event_type,
                          to_timestamp(event_time) AS event_time, user_id, anonymous_id, data FROM sim_raw),
-                k AS (SELECT e.*, coalesce(user_id, max(user_id) OVER (PARTITION BY anonymous_id)) AS user_key FROM e),
+                k AS (SELECT e.*, coalesce(user_id, max(user_id) OVER (PARTITION BY anonymous_id), anonymous_id) AS user_key FROM e),
                 g AS (SELECT k.*, CASE WHEN lag(event_time) OVER w IS NULL
                                         OR event_time > lag(event_time) OVER w + INTERVAL 30 MINUTES THEN 1 ELSE 0 END AS new_session
                       FROM k WINDOW w AS (PARTITION BY user_key ORDER BY event_time)),
