@@ -54,6 +54,30 @@ public final class ServingClient {
         return call(HttpMethod.GET, "/api/models", null);
     }
 
+    /** Starts an A/B experiment from its spec (HOCON or JSON text); returns it. */
+    public JsonNode startExperiment(String spec) {
+        return call(HttpMethod.POST, "/api/experiments", spec);
+    }
+
+    /** The latest experiments, newest first. */
+    public JsonNode experiments(int limit) {
+        return call(HttpMethod.GET, "/api/experiments?limit=" + limit, null);
+    }
+
+    public JsonNode experiment(String name) {
+        return call(HttpMethod.GET, "/api/experiments/" + name, null);
+    }
+
+    /** The experiment's report: arms, samples, effect with interval, p-value and sequential verdict, guardrails. */
+    public JsonNode experimentReport(String name) {
+        return call(HttpMethod.GET, "/api/experiments/" + name + "/report", null);
+    }
+
+    /** Stops the experiment and hands the winner ({@code auto}, {@code treatment}, {@code control}) to its rollout. */
+    public JsonNode stopExperiment(String name, String winner) {
+        return call(HttpMethod.POST, "/api/experiments/" + name + "/stop?winner=" + winner, "");
+    }
+
     private JsonNode call(HttpMethod method, String path, String body) {
         RequestHeadersBuilder headers = RequestHeaders.builder(method, path);
         if (!token.isEmpty()) {

@@ -15,6 +15,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.serving.analysis.ShadowComparison;
+import dev.noexcuses.serving.experiments.ExperimentRouting;
 import dev.noexcuses.serving.instances.ModelServerInstance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,9 +41,11 @@ final class PredictRouter implements HttpService {
     private final Map<String, AtomicInteger> shadowInFlight = new ConcurrentHashMap<>();
     private final Counter retried;
     private final Counter unavailable;
+    private final ExperimentRouting experiments;
 
-    PredictRouter(TrafficTable table, WebClient client, MeterRegistry meters) {
+    PredictRouter(TrafficTable table, WebClient client, MeterRegistry meters, ExperimentRouting experiments) {
         this.table = requireNonNull(table, "table is null");
+        this.experiments = requireNonNull(experiments, "experiments is null");
         this.client = requireNonNull(client, "client is null");
         this.retried = Counter.builder("serving_gateway_retried_requests")
                 .description("Requests sent again to a stable model server after a failure elsewhere").register(meters);
@@ -69,7 +72,10 @@ final class PredictRouter implements HttpService {
             // The split as it is now: a rollout step that changes it meanwhile applies from the next request.
             TrafficSplit split = table.split(model).orElse(found.get());
             byte[] body = request.content().array();
-            boolean toCandidate = !split.candidate().isEmpty()
+            long started = System.nanoTime();
+            // A user in an A/B experiment gets their sticky arm; every other request a random draw at the split.
+            ExperimentRouting.Assignment arm = experiments.assign(model, split, request.headers().get(ExperimentRouting.USER_KEY_HEADER));
+            boolean toCandidate = arm != null ? arm.toCandidate() : !split.candidate().isEmpty()
                     && (split.stable().isEmpty() || ThreadLocalRandom.current().nextInt(100) < split.candidatePercent());
             List<ModelServerInstance> pool = toCandidate ? split.candidate() : split.stable();
             if (pool.isEmpty()) {
@@ -96,7 +102,10 @@ final class PredictRouter implements HttpService {
                 if (answer.ok()) {
                     split.shadow().ifPresent(mirror -> mirror(model, mirror, path, body, answer));
                 }
-                return respond(answer);
+                if (arm != null) {
+                    experiments.exposed(arm, answer.instance().version(), answer.ok(), System.nanoTime() - started);
+                }
+                return respond(answer, arm);
             });
         }));
     }
@@ -186,16 +195,19 @@ final class PredictRouter implements HttpService {
         });
     }
 
-    private static HttpResponse respond(Answer answer) {
+    private static HttpResponse respond(Answer answer, ExperimentRouting.Assignment arm) {
         if (answer.failure() != null) {
             return error(HttpStatus.BAD_GATEWAY, "Model server " + answer.instance().url() + " failed: "
                     + answer.failure().getClass().getSimpleName() + " " + answer.failure().getMessage());
         }
         AggregatedHttpResponse res = answer.response();
-        return HttpResponse.of(ResponseHeaders.builder(res.status())
-                        .contentType(res.contentType() != null ? res.contentType() : MediaType.JSON_UTF_8)
-                        .add(VERSION_HEADER, answer.instance().version()).build(),
-                res.content());
+        var headers = ResponseHeaders.builder(res.status())
+                .contentType(res.contentType() != null ? res.contentType() : MediaType.JSON_UTF_8)
+                .add(VERSION_HEADER, answer.instance().version());
+        if (arm != null) {
+            headers.add(ExperimentRouting.EXPERIMENT_HEADER, arm.experiment()).add(ExperimentRouting.ARM_HEADER, arm.arm());
+        }
+        return HttpResponse.of(headers.build(), res.content());
     }
 
     static HttpResponse error(HttpStatus status, String message) {

@@ -14,6 +14,8 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.security.Secrets;
+import dev.noexcuses.serving.experiments.ExperimentApi;
+import dev.noexcuses.serving.experiments.ExperimentController;
 import dev.noexcuses.serving.features.FeaturesByUserKey;
 import dev.noexcuses.serving.instances.ModelServerInstance;
 import dev.noexcuses.serving.instances.ModelServerLauncher;
@@ -49,9 +51,14 @@ public final class ServingGateway implements AutoCloseable {
     private final RolloutApi api;
     private final ClientFactory clients;
     private final PrometheusMeterRegistry meters;
+    private final ExperimentController experiments;
+    private final ExperimentApi experimentApi;
 
     private ServingGateway(Server server, ServingDatabase db, RolloutController controller, RolloutApi api,
-                           ClientFactory clients, PrometheusMeterRegistry meters) {
+                           ClientFactory clients, PrometheusMeterRegistry meters, ExperimentController experiments,
+                           ExperimentApi experimentApi) {
+        this.experiments = experiments;
+        this.experimentApi = experimentApi;
         this.server = server;
         this.db = db;
         this.controller = controller;
@@ -96,14 +103,19 @@ public final class ServingGateway implements AutoCloseable {
                 ms.getStringList("jvm-options"), ms.getInt("warmup-predictions"), ms.getDuration("start-timeout"));
         RolloutController controller = new RolloutController(config, new RolloutStore(db), table, launcher, client);
         RolloutApi api = new RolloutApi(controller, table);
+        ExperimentController experiments = null;
+        ExperimentApi experimentApi = null;
         try {
             controller.resume();
+            experiments = ExperimentController.open(config, controller, table);
+            experiments.resume();
+            experimentApi = new ExperimentApi(experiments);
             ServerBuilder sb = Server.builder()
                     .http(new InetSocketAddress(g.getString("host"), g.getInt("port")))
                     .requestTimeout(g.getDuration("request-timeout"))
                     .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2))
                     .meterRegistry(meters)
-                    .service("/v1/models/{name}/predict", new PredictRouter(table, client, meters))
+                    .service("/v1/models/{name}/predict", new PredictRouter(table, client, meters, experiments.routing()))
                     // A request with a user key gets its features from the online feature store before routing.
                     .decorator("/v1/models/{name}/predict", FeaturesByUserKey.from(config, client)
                             .decorator(model -> table.split(model).map(ServingGateway::reachable).orElse(List.of())))
@@ -123,12 +135,20 @@ public final class ServingGateway implements AutoCloseable {
                 });
             }
             api.addTo(sb);
+            experimentApi.addTo(sb);
             Server server = sb.build();
             server.start().join();
-            ServingGateway gateway = new ServingGateway(server, db, controller, api, clients, meters);
+            ServingGateway gateway = new ServingGateway(server, db, controller, api, clients, meters, experiments,
+                    experimentApi);
             LOG.info("Serving gateway listening on port {}", gateway.port());
             return gateway;
         } catch (RuntimeException e) {
+            if (experimentApi != null) {
+                experimentApi.close();
+            }
+            if (experiments != null) {
+                experiments.close();
+            }
             controller.close(true);
             api.close();
             db.close();
@@ -166,6 +186,8 @@ public final class ServingGateway implements AutoCloseable {
 
     private void stop(boolean stopModelServers) {
         server.stop().join();
+        experimentApi.close();
+        experiments.close();
         controller.close(stopModelServers);
         api.close();
         clients.close();

@@ -1,0 +1,73 @@
+package dev.noexcuses.serving.experiments;
+
+import dev.noexcuses.serving.gateway.TrafficSplit;
+import dev.noexcuses.serving.instances.ModelServerInstance;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The gateway's routing hook for experiments: for a request of a model under experiment that names
+ * its user ({@code x-user-key}), the arm comes from the user's sticky bucket instead of a random
+ * draw, the answer names the experiment and arm, and the exposure goes to the collector. Requests
+ * without a user key, and models without a running experiment, are routed as before.
+ */
+public final class ExperimentRouting {
+    public static final String USER_KEY_HEADER = "x-user-key";
+    public static final String EXPERIMENT_HEADER = "x-experiment";
+    public static final String ARM_HEADER = "x-experiment-arm";
+
+    /** A running experiment as the router needs it. */
+    record Active(String name, String model, String salt, int treatmentShare, String controlVersion,
+                  String treatmentVersion) {}
+
+    /** One request's arm. */
+    public record Assignment(String experiment, String model, String arm, boolean toCandidate, String userKey) {}
+
+    private final Map<String, Active> byModel = new ConcurrentHashMap<>();
+    private final ExposureSender exposures;
+
+    ExperimentRouting(ExposureSender exposures) {
+        this.exposures = exposures;
+    }
+
+    /** Routing without experiments (no collector configured for exposures): every request as before. */
+    public static ExperimentRouting none() {
+        return new ExperimentRouting(null);
+    }
+
+    void activate(Active active) {
+        byModel.put(active.model(), active);
+    }
+
+    void deactivate(String model, String experiment) {
+        byModel.computeIfPresent(model, (m, a) -> a.name().equals(experiment) ? null : a);
+    }
+
+    /**
+     * The arm of a request of {@code model} by user {@code userKey} (null or blank: none), or null
+     * when the request is not part of an experiment: no experiment runs on the model, or its
+     * treatment does not take traffic yet (its server is starting), or the request names no user.
+     */
+    public Assignment assign(String model, TrafficSplit split, String userKey) {
+        Active active = byModel.get(model);
+        if (active == null || userKey == null || userKey.isBlank() || split.stable().isEmpty()
+                || split.candidate().isEmpty()) {
+            return null;
+        }
+        ModelServerInstance candidate = split.candidate().get(0);
+        if (!candidate.version().equals(active.treatmentVersion())) {
+            return null;
+        }
+        boolean treatment = StickyAssignment.inTreatment(active.salt(), userKey, active.treatmentShare());
+        return new Assignment(active.name(), model, treatment ? "treatment" : "control", treatment, userKey);
+    }
+
+    /** Records that {@code assignment}'s user was answered by {@code version}. */
+    public void exposed(Assignment assignment, String version, boolean ok, long latencyNanos) {
+        if (exposures != null) {
+            exposures.offer(new ExposureSender.Exposure(assignment.experiment(), assignment.arm(), assignment.model(),
+                    version, assignment.userKey(), ok, latencyNanos / 1e6, Instant.now()));
+        }
+    }
+}
