@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.noexcuses.lakehouse.jobs.CurateJob;
 import dev.noexcuses.lakehouse.jobs.DailyJob;
 import dev.noexcuses.lakehouse.jobs.DayCounts;
+import dev.noexcuses.lakehouse.jobs.ExperimentOutcomesJob;
 import dev.noexcuses.lakehouse.jobs.LakeTables;
 import dev.noexcuses.lakehouse.jobs.ModelJob;
 import dev.noexcuses.lakehouse.jobs.QualityJob;
@@ -36,6 +37,10 @@ public final class JobRunner {
     /** Exit code of a run in which some day failed its quality checks and its downstream jobs did not run. */
     public static final int QUALITY_FAILED = 3;
     public static final List<String> JOBS = List.of("quality", "curate", "sessions", "model");
+    /** The experiments job: churned means no event in this many days after the day of the first exposure. */
+    static final int EXPERIMENT_CHURN_DAYS = 7;
+    /** The experiments job reads exposures of this many days up to its date. */
+    static final int EXPERIMENT_LOOKBACK_DAYS = 60;
 
     private final SparkSession spark;
     private final RunHistory history;
@@ -48,7 +53,9 @@ public final class JobRunner {
         this.spark = requireNonNull(spark, "spark is null");
         this.history = requireNonNull(history, "history is null");
         this.progress = requireNonNull(progress, "progress is null");
-        for (DailyJob job : List.of(new QualityJob(thresholds), new CurateJob(), new SessionsJob(), new ModelJob())) {
+        // experiments is run on its own (./platform lakehouse run experiments), not in "all".
+        for (DailyJob job : List.of(new QualityJob(thresholds), new CurateJob(), new SessionsJob(), new ModelJob(),
+                new ExperimentOutcomesJob(history::connect, EXPERIMENT_CHURN_DAYS, EXPERIMENT_LOOKBACK_DAYS))) {
             jobs.put(job.name(), job);
         }
         spark.sparkContext().addSparkListener(metrics);
@@ -65,7 +72,8 @@ public final class JobRunner {
 
     public Report run(String job, List<LocalDate> requested) {
         if (!job.equals("all") && !jobs.containsKey(job)) {
-            throw new IllegalArgumentException("Invalid job: " + job + ", expected all, " + String.join(", ", JOBS));
+            throw new IllegalArgumentException("Invalid job: " + job + ", expected all, " + String.join(", ", JOBS)
+                    + " or experiments");
         }
         if (!LakeTables.exists(spark, LakeTables.RAW_EVENTS)) {
             throw new IllegalStateException(LakeTables.RAW_EVENTS + " does not exist yet: the batch loader creates it "

@@ -40,7 +40,7 @@ public final class LakehouseMain {
             }
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.err.println("usage: LakehouseMain quality|curate|sessions|model|all (--date D | --from D1 --to D2) "
+            System.err.println("usage: LakehouseMain quality|curate|sessions|model|all|experiments (--date D | --from D1 --to D2) "
                     + "--catalog-uri jdbc:postgresql://... --catalog-user U --warehouse s3://bucket/folder "
                     + "[--catalog-name lake] [--s3-endpoint URL] [--s3-region R] [--s3-path-style true] "
                     + "[--master local[*]] [--ui-port 4040|-1] [--shuffle-partitions N] [--conf key=value]... "

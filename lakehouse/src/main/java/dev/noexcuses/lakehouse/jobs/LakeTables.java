@@ -22,6 +22,7 @@ public final class LakeTables {
     public static final String DIM_DATE = "curated.dim_date";
     public static final String DAILY_KPIS = "curated.daily_kpis";
     public static final String CHECK_RESULTS = "quality.check_results";
+    public static final String EXPERIMENT_OUTCOMES = "curated.experiment_outcomes";
 
     private static final String V2 = " TBLPROPERTIES ('format-version' = '2')";
 
@@ -67,6 +68,11 @@ public final class LakeTables {
                     + "new_users BIGINT, sessions BIGINT, converted_sessions BIGINT, conversion_rate DOUBLE, orders BIGINT, "
                     + "revenue DOUBLE, average_order_value DOUBLE, received_events BIGINT, failed_events BIGINT, "
                     + "failed_event_share DOUBLE) USING iceberg PARTITIONED BY (event_date)" + V2,
+            "CREATE TABLE IF NOT EXISTS " + EXPERIMENT_OUTCOMES + " (experiment STRING, arm STRING, "
+                    + "as_of_date DATE NOT NULL, users BIGINT, conversions BIGINT, revenue_sum DOUBLE, revenue_sum_squares DOUBLE, "
+                    + "churn_eligible BIGINT COMMENT 'users exposed at least the churn window before as_of_date', "
+                    + "churned BIGINT, requests BIGINT, errors BIGINT, latency_p99_ms DOUBLE, computed_at TIMESTAMP) "
+                    + "USING iceberg PARTITIONED BY (as_of_date)" + V2,
             "CREATE TABLE IF NOT EXISTS " + CHECK_RESULTS + " (run_id STRING NOT NULL, table_name STRING, "
                     + "partition_date DATE NOT NULL, check_name STRING, severity STRING, status STRING, observed STRING, "
                     + "expected STRING, message STRING, checked_at TIMESTAMP) USING iceberg PARTITIONED BY (partition_date)" + V2);

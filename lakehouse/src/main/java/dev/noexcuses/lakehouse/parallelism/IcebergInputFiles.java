@@ -60,6 +60,8 @@ public final class IcebergInputFiles implements AutoCloseable {
                     Expressions.lessThan("event_time", micros(last.plusDays(1)))));
             case "sessions" -> read(List.of(LakeTables.EVENTS), dateRange(first, last));
             case "model" -> read(List.of(LakeTables.EVENTS, LakeTables.SESSIONS), dateRange(first, last));
+            // The experiments job reads its exposures and outcomes over a lookback window: the curated events of it.
+            case "experiments" -> read(List.of(LakeTables.EVENTS), dateRange(first.minusDays(59), last));
             default -> throw new IllegalArgumentException("Invalid job: " + job + ", expected quality, curate, sessions, model or all");
         };
     }

@@ -105,7 +105,8 @@ public final class RunHistory {
         return runs;
     }
 
-    private Connection connect() throws SQLException {
+    /** A connection to the platform's PostgreSQL (the catalog's database), for jobs that mirror results there. */
+    public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl, user, password);
     }
 }
