@@ -3,7 +3,7 @@ const Console = (function () {
   const PAGES = [['pipeline', 'Pipeline'], ['live', 'Live analytics'], ['failed', 'Failed events'],
     ['lake', 'Lake and quality'], ['batch', 'Batch analytics'], ['runs', 'Runs'],
     ['alerts', 'Alerts'], ['experiments', 'Experiments'], ['models', 'Models'],
-    ['rollouts', 'Rollouts']];
+    ['rollouts', 'Rollouts'], ['ab', 'A/B tests']];
   let session = null;
 
   async function api(path, options) {

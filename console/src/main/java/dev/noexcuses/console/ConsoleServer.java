@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.file.FileService;
 import com.linecorp.armeria.server.file.HttpFile;
 import com.typesafe.config.Config;
 import dev.noexcuses.console.alerts.AlertsPageApi;
+import dev.noexcuses.console.ab.AbTestsPageApi;
 import dev.noexcuses.console.rollouts.RolloutsPageApi;
 import dev.noexcuses.console.auth.AccessControl;
 import dev.noexcuses.console.auth.ConsoleUser;
@@ -45,7 +46,7 @@ public final class ConsoleServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
     /** The pages, in the order of the navigation bar. */
     static final List<String> PAGES = List.of("pipeline", "live", "failed", "lake", "batch", "runs", "alerts", "experiments",
-            "models", "rollouts");
+            "models", "rollouts", "ab");
     /** The password of the default user in reference.conf: allowed only while the console listens on loopback. */
     static final String DEFAULT_PASSWORD = "admin";
     private static final String STATIC = "console/static";
@@ -106,6 +107,8 @@ public final class ConsoleServer implements AutoCloseable {
                     .serviceUnder(RegistryPagesApi.PREFIX, new RegistryPagesApi(config.getString("console.model-registry.url"),
                             config.getString("console.model-registry.token")))
                     .annotatedService(new RolloutsPageApi(config.getString("console.serving.url"),
+                            config.getString("console.serving.token")))
+                    .annotatedService(new AbTestsPageApi(config.getString("console.serving.url"),
                             config.getString("console.serving.token")));
             ShopSite shop = new ShopSite(ShopSite.Settings.from(config));
             shop.addTo(sb);

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {UpCommand.class, DemoCommand.class, StatusCommand.class, DownCommand.class,
                 ProduceCommand.class, RunCommand.class, VerifyCommand.class, LakeCommand.class, LakehouseCommand.class, SparkCommand.class,
                 SchemasCommand.class, ReplayDlqCommand.class, ReloadCommand.class, SqlCommand.class, ConsolePasswordCommand.class, DagsCommand.class,
-                AlertsCommand.class, ModelsCommand.class, RunsCommand.class, FeaturesCommand.class, MlCommand.class, RolloutsCommand.class,
+                AlertsCommand.class, ModelsCommand.class, RunsCommand.class, FeaturesCommand.class, MlCommand.class, RolloutsCommand.class, AbCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Commands {
     private Commands() {}

@@ -41,7 +41,7 @@ final class LakehouseCommand implements Runnable {
         @Mixin
         ConfigOptions options;
 
-        @Parameters(paramLabel = "JOB", description = "quality, curate, sessions, model, or all")
+        @Parameters(paramLabel = "JOB", description = "quality, curate, sessions, model, or all; experiments (A/B outcomes, docs/ab-testing.md)")
         String job;
 
         @ArgGroup(exclusive = true, multiplicity = "1")
@@ -60,8 +60,8 @@ final class LakehouseCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!java.util.List.of("all", "quality", "curate", "sessions", "model").contains(job)) {
-                System.err.println("Unknown job " + job + ": expected quality, curate, sessions, model or all");
+            if (!java.util.List.of("all", "quality", "curate", "sessions", "model", "experiments").contains(job)) {
+                System.err.println("Unknown job " + job + ": expected quality, curate, sessions, model, all or experiments");
                 return 2;
             }
             Config config = LakeCommand.lakeConfig(options);

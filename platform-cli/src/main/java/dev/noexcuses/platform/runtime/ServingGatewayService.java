@@ -21,8 +21,9 @@ final class ServingGatewayService implements RunningService {
     }
 
     /**
-     * The platform's own model registry (versions and aliases of rollouts) and online feature API
-     * (predictions by user key), unless set otherwise; started before the gateway, on known ports.
+     * The platform's own model registry (versions and aliases of rollouts), online feature API
+     * (predictions by user key) and collector (experiment exposures), unless set otherwise; started
+     * before the gateway, on known ports.
      */
     static Config withPlatformServices(Config config) {
         if (config.getString("serving.registry.url").isBlank() && config.getBoolean("model-registry.enabled")
@@ -36,6 +37,13 @@ final class ServingGatewayService implements RunningService {
                     "http://127.0.0.1:" + config.getInt("feature-store.online.port")))
                     .withValue("serving.features.token", ConfigValueFactory.fromAnyRef(
                             config.getString("feature-store.online.token")));
+        }
+        if (config.getString("serving.experiments.collector-url").isBlank() && config.getInt("collector.port") > 0
+                && config.getString("collector.tls.cert-file").isBlank()) {
+            // Experiment exposures go to the platform's own collector (docs/ab-testing.md). A collector with its own
+            // certificate authority is not trusted by the exposures' client: its URL is set by hand.
+            config = config.withValue("serving.experiments.collector-url", ConfigValueFactory.fromAnyRef(
+                    "http://127.0.0.1:" + config.getInt("collector.port")));
         }
         return config;
     }
@@ -55,6 +63,7 @@ final class ServingGatewayService implements RunningService {
         endpoints.put("url", base);
         endpoints.put("predict", base + "/v1/models/{name}/predict");
         endpoints.put("api", base + "/api/rollouts");
+        endpoints.put("experiments", base + "/api/experiments");
         endpoints.put("metrics", base + "/metrics");
         return endpoints;
     }
