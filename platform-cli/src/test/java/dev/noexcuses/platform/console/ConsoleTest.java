@@ -101,7 +101,8 @@ class ConsoleTest {
                 Map.entry("local-infra.redis.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("feature-store.online.port", "0"),
                 Map.entry("ml-pipelines.scores.port", "0"),
-                Map.entry("collector.port", "0"),
+                // A known port: the gateway's experiment exposures are pointed at it (serving.experiments.collector-url).
+                Map.entry("collector.port", String.valueOf(LocalInfra.freePort())),
                 Map.entry("collector.admin.port", "0"),
                 Map.entry("enrichment-api.port", String.valueOf(apiPort)),
                 Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
@@ -403,6 +404,38 @@ class ConsoleTest {
                 .findFirst().orElseThrow().click();
         wait(d -> d.findElement(By.id("rollouts-analyses")).getText().contains("aborted by the operator"));
         assertThat(HeadlessChromium.consoleErrors(browser)).as("browser console errors on /rollouts").isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    void theAbTestsPageShowsTheExperimentAndItsReportAndAStopFromThePageKeepsControl() throws Exception {
+        String gatewayUrl = runtime.services().stream().filter(s -> s.name().equals("serving-gateway")).findFirst()
+                .orElseThrow().endpoints().get("url");
+        ServingClient gateway = new ServingClient(gatewayUrl, "");
+        Path v3 = TinyModel.train(dataDir.resolve("tiny-3.json"), 9);
+        // The model tiny serves version 1 (the rollouts test aborted its canary).
+        gateway.startExperiment("name = tiny-3-vs-1\nmodel = tiny\ntreatment { version = \"3\", model-file = \"" + v3
+                + "\" }\ncanary { analysis-interval = 10m }");
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> gateway.rollouts("tiny", 1).get(0).path("phase").asText()
+                .equals("step"));
+
+        browser.get(console + "/ab");
+        if (browser.getCurrentUrl().endsWith("/login")) {
+            browser.findElement(By.id("user")).sendKeys("admin");
+            browser.findElement(By.id("password")).sendKeys("admin");
+            browser.findElement(By.id("login-button")).click();
+            wait(d -> d.getCurrentUrl().endsWith("/ab"));
+        }
+        wait(d -> d.findElement(By.id("ab-experiments")).getText().contains("running"));
+        browser.findElement(By.cssSelector("a.ab-link[data-experiment='tiny-3-vs-1']")).click();
+        wait(d -> d.findElement(By.id("ab-report")).getText().contains("no outcomes yet"));
+        screenshot("ab");
+        browser.findElement(By.cssSelector("button.ab-stop-control[data-experiment='tiny-3-vs-1']")).click();
+        wait(d -> d.findElement(By.id("ab-experiments")).getText().contains("stopped"));
+        assertThat(gateway.experiment("tiny-3-vs-1").path("decision").asText()).startsWith("control version 1 kept");
+        Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> gateway.rollouts("tiny", 1).get(0).path("state").asText()
+                .equals("aborted"));
+        assertThat(HeadlessChromium.consoleErrors(browser)).as("browser console errors on /ab").isEmpty();
     }
 
     private String logOf(JsonNode attempt, String cookie) throws Exception {
