@@ -119,16 +119,18 @@ class ExperimentGatewayTest {
         long[] warmup = new long[1];
         await().atMost(BOUND).until(() -> {
             warmup[0]++;
-            return predict("warm-up-" + warmup[0], random).headers().contains("x-experiment-arm");
+            return predict("warm-up-" + warmup[0], null, random).headers().contains("x-experiment-arm");
         });
         exposed++;
 
         Map<String, String> armOfUser = new LinkedHashMap<>();
         int treatment = 0;
         for (int i = 0; i < USERS; i++) {
-            String user = "user-" + i;
+            // Every fourth visitor is anonymous: the anonymous id is the key.
+            boolean anonymous = i % 4 == 3;
+            String user = (anonymous ? "anon-" : "user-") + i;
             for (int request = 0; request < 2; request++) {
-                AggregatedHttpResponse res = predict(user, random);
+                AggregatedHttpResponse res = anonymous ? predict(null, user, random) : predict(user, "a-" + i, random);
                 assertThat(res.status().code()).as(res.contentUtf8()).isEqualTo(200);
                 String arm = res.headers().get("x-experiment-arm");
                 assertThat(res.headers().get("x-experiment")).isEqualTo(name);
@@ -144,8 +146,8 @@ class ExperimentGatewayTest {
         // 30% of 400 users: 120, binomial standard deviation 9.2.
         assertThat(treatment).isBetween(120 - 40, 120 + 40);
         // A request that names no user is routed by the split, in no experiment.
-        AggregatedHttpResponse anonymous = predict(null, random);
-        assertThat(anonymous.headers().contains("x-experiment-arm")).isFalse();
+        AggregatedHttpResponse nobody = predict(null, null, random);
+        assertThat(nobody.headers().contains("x-experiment-arm")).isFalse();
 
         int wanted = exposed;
         List<JsonNode> exposures = TopicReader.awaitMatching(kafkaConfig, "events.raw",
@@ -160,7 +162,11 @@ class ExperimentGatewayTest {
         });
         assertThat(exposures.stream().map(e -> e.path("event_id").asText()).distinct().count()).isEqualTo(wanted);
         for (JsonNode e : exposures) {
-            String user = e.path("user_id").asText();
+            // The ids as the request named them: user_id when given (with the anonymous id beside it), else anonymous_id.
+            String user = e.hasNonNull("user_id") ? e.path("user_id").asText() : e.path("anonymous_id").asText();
+            if (user.startsWith("user-")) {
+                assertThat(e.path("anonymous_id").asText()).isEqualTo("a-" + user.substring("user-".length()));
+            }
             if (armOfUser.containsKey(user)) {
                 assertThat(e.path("data").path("arm").asText()).isEqualTo(armOfUser.get(user));
                 assertThat(e.path("data").path("version").asText()).isEqualTo(armOfUser.get(user).equals("treatment") ? "2" : "1");
@@ -191,7 +197,7 @@ class ExperimentGatewayTest {
         assertThat(stopped.path("state").asText()).isEqualTo("stopped");
         assertThat(stopped.path("decision").asText()).startsWith("treatment version 2 promoted");
         await().atMost(BOUND).until(() -> stableVersion(MODEL).equals("2"));
-        AggregatedHttpResponse after = predict("user-1", random);
+        AggregatedHttpResponse after = predict("user-1", null, random);
         assertThat(after.headers().contains("x-experiment-arm")).isFalse();
         assertThat(after.headers().get("x-model-version")).isEqualTo("2");
     }
@@ -213,10 +219,13 @@ class ExperimentGatewayTest {
         return "";
     }
 
-    private AggregatedHttpResponse predict(String user, Random random) {
+    private AggregatedHttpResponse predict(String userId, String anonymousId, Random random) {
         var builder = RequestHeaders.builder(HttpMethod.POST, "/v1/models/" + MODEL + "/predict").contentType(MediaType.JSON_UTF_8);
-        if (user != null) {
-            builder.add("x-user-key", user);
+        if (userId != null) {
+            builder.add("x-user-id", userId);
+        }
+        if (anonymousId != null) {
+            builder.add("x-anonymous-id", anonymousId);
         }
         return client.execute(HttpRequest.of(builder.build(),
                 com.linecorp.armeria.common.HttpData.wrap(Json.toBytes(Map.of("features", TrainedModels.row(random))))))

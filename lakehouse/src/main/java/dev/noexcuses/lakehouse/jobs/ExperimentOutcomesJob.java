@@ -21,8 +21,9 @@ import org.apache.spark.sql.SparkSession;
  * {@code curated.experiment_outcomes}: per A/B experiment and arm, as of the end of a day, what the
  * users exposed to it did after their first exposure, from the lake. Exposures are the serving
  * gateway's {@code experiment_exposure} events in {@code raw.enriched_events} (deduplicated by
- * {@code event_id}, the last {@code lookbackDays} days); outcomes are {@code curated.events} of the
- * same user key: converted (a purchase after the first exposure, up to the day), revenue (its order
+ * {@code event_id}, the last {@code lookbackDays} days), keyed by their rows in {@code curated.events}
+ * (the user key pseudonymised and stitched like every event's: curate the days first); outcomes are
+ * {@code curated.events} of the same user key: converted (a purchase after the first exposure, up to the day), revenue (its order
  * values: sum and sum of squares, for Welch's test), churned (no event in the {@code churnDays} days
  * after the day of the first exposure; known only for users exposed at least that long before the
  * day), and the guardrails (requests, failed predictions, p99 latency of the exposures). A user seen
@@ -86,9 +87,10 @@ public final class ExperimentOutcomesJob implements DailyJob {
     private Dataset<Row> outcomesAsOf(SparkSession spark, LocalDate day) {
         String end = "TIMESTAMP '" + day.plusDays(1) + " 00:00:00'";
         String from = "TIMESTAMP '" + day.minusDays(lookbackDays - 1L) + " 00:00:00'";
+        // The exposure's user key is its curated row's: pseudonymised and stitched like the user's other events.
         spark.sql("""
-                SELECT * FROM (
-                  SELECT event_id, user_id AS user_key, CAST(event_time AS TIMESTAMP) AS exposed_at,
+                SELECT x.event_id, c.user_key, x.exposed_at, x.experiment, x.arm, x.ok, x.latency_ms FROM (
+                  SELECT event_id, CAST(event_time AS TIMESTAMP) AS exposed_at,
                          get_json_object(data, '$.experiment') AS experiment, get_json_object(data, '$.arm') AS arm,
                          CAST(get_json_object(data, '$.ok') AS BOOLEAN) AS ok,
                          CAST(get_json_object(data, '$.latency_ms') AS DOUBLE) AS latency_ms,
@@ -96,9 +98,12 @@ public final class ExperimentOutcomesJob implements DailyJob {
                              ORDER BY received_at, kafka_topic, kafka_partition, kafka_offset) AS copy_no
                   FROM %s
                   WHERE coalesce(schema_name, regexp_extract(schema, '^[^/]+/([^/]+)/', 1)) = 'experiment_exposure'
-                    AND event_time >= %s AND event_time < %s AND user_id IS NOT NULL)
-                WHERE copy_no = 1 AND experiment IS NOT NULL AND arm IS NOT NULL
-                """.formatted(LakeTables.RAW_EVENTS, from, end)).createOrReplaceTempView("exposures");
+                    AND event_time >= %s AND event_time < %s) x
+                JOIN (SELECT event_id, user_key FROM %s WHERE event_type = 'experiment_exposure'
+                        AND event_date >= DATE '%s' AND event_date <= DATE '%s') c ON c.event_id = x.event_id
+                WHERE x.copy_no = 1 AND x.experiment IS NOT NULL AND x.arm IS NOT NULL AND c.user_key IS NOT NULL
+                """.formatted(LakeTables.RAW_EVENTS, from, end, LakeTables.EVENTS, day.minusDays(lookbackDays - 1L), day))
+                .createOrReplaceTempView("exposures");
         spark.sql("""
                 SELECT experiment, user_key, min(exposed_at) AS first_exposed_at, count(DISTINCT arm) AS arms,
                        min_by(arm, exposed_at) AS arm, count(*) AS requests, count_if(NOT coalesce(ok, false)) AS errors

@@ -57,7 +57,7 @@ final class AbCommand implements Runnable {
             System.out.printf("Experiment %s started on %s: control version %s, treatment version %s (canary rollout %d), "
                             + "planned end %s%n", name, e.path("model").asText(), e.path("control_version").asText(),
                     e.path("treatment_version").asText(), e.path("rollout_id").asLong(), e.path("planned_end").asText());
-            System.out.println("Users are assigned by the x-user-key request header. Follow it: ./platform ab report " + name);
+            System.out.println("Requests name their user with x-user-id (or x-anonymous-id). Follow it: ./platform ab report " + name);
             return 0;
         }
     }

@@ -8,12 +8,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The gateway's routing hook for experiments: for a request of a model under experiment that names
- * its user ({@code x-user-key}), the arm comes from the user's sticky bucket instead of a random
- * draw, the answer names the experiment and arm, and the exposure goes to the collector. Requests
- * without a user key, and models without a running experiment, are routed as before.
+ * its user ({@code x-user-id}, else {@code x-anonymous-id}: the platform's user key, as in the
+ * lake), the arm comes from the user's sticky bucket instead of a random draw, the answer names the
+ * experiment and arm, and the exposure goes to the collector with the ids as given, so the lake keys
+ * it like the user's other events. Requests without either id, and models without a running
+ * experiment, are routed as before.
  */
 public final class ExperimentRouting {
-    public static final String USER_KEY_HEADER = "x-user-key";
+    public static final String USER_ID_HEADER = "x-user-id";
+    public static final String ANONYMOUS_ID_HEADER = "x-anonymous-id";
     public static final String EXPERIMENT_HEADER = "x-experiment";
     public static final String ARM_HEADER = "x-experiment-arm";
 
@@ -21,8 +24,9 @@ public final class ExperimentRouting {
     record Active(String name, String model, String salt, int treatmentShare, String controlVersion,
                   String treatmentVersion) {}
 
-    /** One request's arm. */
-    public record Assignment(String experiment, String model, String arm, boolean toCandidate, String userKey) {}
+    /** One request's arm, and who: {@code userId} or {@code anonymousId} (null when not given). */
+    public record Assignment(String experiment, String model, String arm, boolean toCandidate, String userId,
+                             String anonymousId) {}
 
     private final Map<String, Active> byModel = new ConcurrentHashMap<>();
     private final ExposureSender exposures;
@@ -45,13 +49,17 @@ public final class ExperimentRouting {
     }
 
     /**
-     * The arm of a request of {@code model} by user {@code userKey} (null or blank: none), or null
-     * when the request is not part of an experiment: no experiment runs on the model, or its
-     * treatment does not take traffic yet (its server is starting), or the request names no user.
+     * The arm of a request of {@code model} by the user {@code userId}, else {@code anonymousId}
+     * (null or blank: not given), or null when the request is not part of an experiment: no
+     * experiment runs on the model, or its treatment does not take traffic yet (its server is
+     * starting), or the request names no user.
      */
-    public Assignment assign(String model, TrafficSplit split, String userKey) {
+    public Assignment assign(String model, TrafficSplit split, String userId, String anonymousId) {
         Active active = byModel.get(model);
-        if (active == null || userKey == null || userKey.isBlank() || split.stable().isEmpty()
+        String user = blankToNull(userId);
+        String anonymous = blankToNull(anonymousId);
+        String userKey = user != null ? user : anonymous;
+        if (active == null || userKey == null || split.stable().isEmpty()
                 || split.candidate().isEmpty()) {
             return null;
         }
@@ -60,14 +68,18 @@ public final class ExperimentRouting {
             return null;
         }
         boolean treatment = StickyAssignment.inTreatment(active.salt(), userKey, active.treatmentShare());
-        return new Assignment(active.name(), model, treatment ? "treatment" : "control", treatment, userKey);
+        return new Assignment(active.name(), model, treatment ? "treatment" : "control", treatment, user, anonymous);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     /** Records that {@code assignment}'s user was answered by {@code version}. */
     public void exposed(Assignment assignment, String version, boolean ok, long latencyNanos) {
         if (exposures != null) {
             exposures.offer(new ExposureSender.Exposure(assignment.experiment(), assignment.arm(), assignment.model(),
-                    version, assignment.userKey(), ok, latencyNanos / 1e6, Instant.now()));
+                    version, assignment.userId(), assignment.anonymousId(), ok, latencyNanos / 1e6, Instant.now()));
         }
     }
 }

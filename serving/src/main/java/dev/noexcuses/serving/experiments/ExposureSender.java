@@ -27,8 +27,8 @@ final class ExposureSender implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExposureSender.class);
 
     /** One assigned request: who, which experiment and arm, and what the gateway answered. */
-    record Exposure(String experiment, String arm, String model, String version, String userKey, boolean ok,
-                    double latencyMs, Instant at) {}
+    record Exposure(String experiment, String arm, String model, String version, String userId, String anonymousId,
+                    boolean ok, double latencyMs, Instant at) {}
 
     private final EventClient client;
     private final String source;
@@ -95,8 +95,13 @@ final class ExposureSender implements AutoCloseable {
         event.put("schema", SCHEMA);
         event.put("event_time", e.at().toString());
         event.put("source", source);
-        // The key the arm was drawn from: the platform's user key (user_id when known, else anonymous_id).
-        event.put("user_id", e.userKey());
+        // The ids as the request gave them: the lake keys (and pseudonymises, and stitches) them like the user's other events.
+        if (e.userId() != null) {
+            event.put("user_id", e.userId());
+        }
+        if (e.anonymousId() != null) {
+            event.put("anonymous_id", e.anonymousId());
+        }
         ObjectNode data = event.putObject("data");
         data.put("experiment", e.experiment()).put("arm", e.arm()).put("model", e.model()).put("version", e.version())
                 .put("ok", e.ok()).put("latency_ms", Math.round(e.latencyMs() * 1000) / 1000.0);
