@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ExperimentRouting {
     public static final String USER_ID_HEADER = "x-user-id";
     public static final String ANONYMOUS_ID_HEADER = "x-anonymous-id";
+    /** The user key alone, as predictions by user key name it (docs/serving.md): sent on as the exposure's user_id. */
+    public static final String USER_KEY_HEADER = "x-user-key";
     public static final String EXPERIMENT_HEADER = "x-experiment";
     public static final String ARM_HEADER = "x-experiment-arm";
 
@@ -49,17 +51,17 @@ public final class ExperimentRouting {
     }
 
     /**
-     * The arm of a request of {@code model} by the user {@code userId}, else {@code anonymousId}
-     * (null or blank: not given), or null when the request is not part of an experiment: no
+     * The arm of a request of {@code model} by the user {@code userId}, else {@code anonymousId},
+     * else {@code userKey} (null or blank: not given), or null when the request is not part of an experiment: no
      * experiment runs on the model, or its treatment does not take traffic yet (its server is
      * starting), or the request names no user.
      */
-    public Assignment assign(String model, TrafficSplit split, String userId, String anonymousId) {
+    public Assignment assign(String model, TrafficSplit split, String userId, String anonymousId, String userKey) {
         Active active = byModel.get(model);
-        String user = blankToNull(userId);
         String anonymous = blankToNull(anonymousId);
-        String userKey = user != null ? user : anonymous;
-        if (active == null || userKey == null || split.stable().isEmpty()
+        String user = blankToNull(userId) != null || anonymous != null ? blankToNull(userId) : blankToNull(userKey);
+        String key = user != null ? user : anonymous;
+        if (active == null || key == null || split.stable().isEmpty()
                 || split.candidate().isEmpty()) {
             return null;
         }
@@ -67,7 +69,7 @@ public final class ExperimentRouting {
         if (!candidate.version().equals(active.treatmentVersion())) {
             return null;
         }
-        boolean treatment = StickyAssignment.inTreatment(active.salt(), userKey, active.treatmentShare());
+        boolean treatment = StickyAssignment.inTreatment(active.salt(), key, active.treatmentShare());
         return new Assignment(active.name(), model, treatment ? "treatment" : "control", treatment, user, anonymous);
     }
 

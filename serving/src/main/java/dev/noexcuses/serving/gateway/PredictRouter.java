@@ -75,7 +75,8 @@ final class PredictRouter implements HttpService {
             long started = System.nanoTime();
             // A user in an A/B experiment gets their sticky arm; every other request a random draw at the split.
             ExperimentRouting.Assignment arm = experiments.assign(model, split,
-                    request.headers().get(ExperimentRouting.USER_ID_HEADER), request.headers().get(ExperimentRouting.ANONYMOUS_ID_HEADER));
+                    request.headers().get(ExperimentRouting.USER_ID_HEADER), request.headers().get(ExperimentRouting.ANONYMOUS_ID_HEADER),
+                    request.headers().get(ExperimentRouting.USER_KEY_HEADER));
             boolean toCandidate = arm != null ? arm.toCandidate() : !split.candidate().isEmpty()
                     && (split.stable().isEmpty() || ThreadLocalRandom.current().nextInt(100) < split.candidatePercent());
             List<ModelServerInstance> pool = toCandidate ? split.candidate() : split.stable();
