@@ -45,7 +45,7 @@ import ml.dmlc.xgboost4j.java.XGBoost;
  * its own (with its defaults, and with the upstream settings it had before: HTTP/2, any event loop),
  * and also inside this JVM beside the load generator.
  *
- * <p>{@code bench/run serving [rounds] [seconds-per-measurement]}; needs nginx on the PATH
+ * <p>{@code bench/run serving [rounds] [seconds-per-measurement] [warm-up-seconds-per-target]}; needs nginx on the PATH
  * ({@code apt-get install -y nginx-light}).
  */
 public final class GatewayBenchmark {
@@ -54,6 +54,8 @@ public final class GatewayBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         Duration measure = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 6);
+        // Load on each target before the rounds: the gateways' JIT compiles their request path meanwhile.
+        Duration warmUp = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 3);
         Path dir = Files.createTempDirectory("serving-bench");
         Path nginx = findNginx();
         System.out.println("Training two XGBoost models (4 features, 50 trees each)...");
@@ -114,7 +116,7 @@ public final class GatewayBenchmark {
             splitTargets.put("direct to v1 (split phase)", v1.url());
             urls.forEach((suffix, url) -> splitTargets.put("gateway split" + suffix, url));
             splitTargets.put("nginx split_clients 90/10", "http://127.0.0.1:" + splitPort);
-            runRounds(splitTargets, rounds, measure, results);
+            runRounds(splitTargets, rounds, measure, warmUp, results);
             for (var c : canaries.entrySet()) {
                 gateways.get(c.getKey()).command(MODEL, "abort");
                 awaitState(gateways.get(c.getKey()), c.getValue(), "aborted");
@@ -133,7 +135,7 @@ public final class GatewayBenchmark {
             urls.forEach((suffix, url) -> mirrorTargets.put("gateway mirror" + suffix.replace("(in bench JVM)",
                     "(bench JVM)"), url));
             mirrorTargets.put("nginx mirror", "http://127.0.0.1:" + mirrorPort);
-            runRounds(mirrorTargets, rounds, measure, results);
+            runRounds(mirrorTargets, rounds, measure, warmUp, results);
             for (var sh : shadows.entrySet()) {
                 System.out.println("Shadow comparison meanwhile (gateway" + sh.getKey() + "): "
                         + gateways.get(sh.getKey()).rollout(sh.getValue()).path("detail").path("shadow"));
@@ -163,11 +165,12 @@ public final class GatewayBenchmark {
     }
 
     /** Rounds over {@code targets}, A B B A: even rounds forward, odd rounds backward. */
-    private static void runRounds(Map<String, String> targets, int rounds, Duration measure,
+    private static void runRounds(Map<String, String> targets, int rounds, Duration measure, Duration warmUp,
                                   Map<String, List<Result>> results) throws InterruptedException {
-        System.out.println("Warm-up of " + targets.keySet() + "...");
+        System.out.println("Warm-up of " + targets.keySet() + " (" + warmUp.toSeconds() + " s each)...");
         for (String url : targets.values()) {
-            measure(url, 4, Duration.ofSeconds(3));
+            measure(url, 4, warmUp.dividedBy(2));
+            measure(url, 64, warmUp.dividedBy(2));
         }
         List<String> names = new ArrayList<>(targets.keySet());
         for (int r = 0; r < rounds; r++) {
