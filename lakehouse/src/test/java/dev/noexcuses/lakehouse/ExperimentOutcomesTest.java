@@ -105,5 +105,7 @@ class ExperimentOutcomesTest {
             }
             assertThat(mirrored).containsExactly("control,2,1,100.0,2,1,1", "treatment,2,1,80.0,1,0,0");
         }
+        // Where the time went, per job stage (in the test's output file).
+        System.out.println(lake.output());
     }
 }

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.TestInstance;
 class ExperimentGatewayTest {
     private static final Duration BOUND = Duration.ofMinutes(4);
     private static final String MODEL = "ranker";
-    private static final int USERS = 400;
+    private static final int USERS = 240;
 
     private Config kafkaConfig;
     private CollectorServer collector;
@@ -143,8 +143,8 @@ class ExperimentGatewayTest {
             }
             treatment += armOfUser.get(user).equals("treatment") ? 1 : 0;
         }
-        // 30% of 400 users: 120, binomial standard deviation 9.2.
-        assertThat(treatment).isBetween(120 - 40, 120 + 40);
+        // 30% of 240 users: 72, binomial standard deviation 7.1.
+        assertThat(treatment).isBetween(72 - 30, 72 + 30);
         // A request that names no user is routed by the split, in no experiment.
         AggregatedHttpResponse nobody = predict(null, null, random);
         assertThat(nobody.headers().contains("x-experiment-arm")).isFalse();

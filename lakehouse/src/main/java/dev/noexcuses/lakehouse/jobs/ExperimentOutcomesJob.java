@@ -66,15 +66,17 @@ public final class ExperimentOutcomesJob implements DailyJob {
         for (LocalDate day : days) {
             Instant started = Instant.now();
             Dataset<Row> outcomes = outcomesAsOf(spark, day);
-            outcomes.persist();
-            long exposures = spark.sql("SELECT count(*) FROM exposures").first().getLong(0);
-            long conflicts = spark.sql("SELECT count(*) FROM exposed_users WHERE arms > 1").first().getLong(0);
+            // One pass over the exposures for the counts; the write and the mirror reuse it.
+            Row counts = spark.sql("SELECT coalesce(sum(requests), 0), count_if(arms > 1) FROM exposed_users").first();
+            long exposures = counts.getLong(0);
+            long conflicts = counts.getLong(1);
             rowsIn.put(day, exposures);
             progress.stage(NAME, "read exposures up to " + day, exposures, started);
             Instant writing = Instant.now();
             LakeTables.replace(outcomes, LakeTables.EXPERIMENT_OUTCOMES, LakeTables.inDays("as_of_date", List.of(day)));
             List<Row> rows = outcomes.collectAsList();
             mirror(day, rows);
+            spark.catalog().uncacheTable("exposures");
             outcomes.unpersist();
             rowsOut.put(day, (long) rows.size());
             progress.stage(NAME, "wrote " + LakeTables.EXPERIMENT_OUTCOMES, rows.size(), writing);
@@ -104,11 +106,14 @@ public final class ExperimentOutcomesJob implements DailyJob {
                 WHERE x.copy_no = 1 AND x.experiment IS NOT NULL AND x.arm IS NOT NULL AND c.user_key IS NOT NULL
                 """.formatted(LakeTables.RAW_EVENTS, from, end, LakeTables.EVENTS, day.minusDays(lookbackDays - 1L), day))
                 .createOrReplaceTempView("exposures");
+        // Read once: the users, their outcomes and the latency guardrail all come from these rows.
+        spark.catalog().cacheTable("exposures");
         spark.sql("""
                 SELECT experiment, user_key, min(exposed_at) AS first_exposed_at, count(DISTINCT arm) AS arms,
                        min_by(arm, exposed_at) AS arm, count(*) AS requests, count_if(NOT coalesce(ok, false)) AS errors
                 FROM exposures GROUP BY experiment, user_key
                 """).createOrReplaceTempView("exposed_users");
+
         spark.sql("""
                 SELECT u.experiment, u.user_key, u.arm, u.requests, u.errors,
                        count_if(e.event_type = 'purchase' AND e.event_time >= u.first_exposed_at) > 0 AS converted,
@@ -138,7 +143,7 @@ public final class ExperimentOutcomesJob implements DailyJob {
                            FROM exposures GROUP BY experiment, arm) l
                   ON l.experiment = o.experiment AND l.arm = o.arm
                 GROUP BY o.experiment, o.arm
-                """.formatted(day));
+                """.formatted(day)).persist();
     }
 
     /** The day's rows replace the day's rows in PostgreSQL, in one transaction. */
