@@ -98,9 +98,12 @@ final class StatusCommand implements Callable<Integer> {
         return running ? (starting ? 2 : allHealthy ? 0 : 1) : 3;
     }
 
-    /** The bearer token a service's admin endpoints ask for ({@code admin.token}, or alerting's {@code http.token}), blank for none. */
+    /** The bearer token a service's admin endpoints ask for ({@code admin.token}, alerting's {@code http.token}, the feature and scores APIs' own tokens), blank for none. */
     private static String adminToken(Config config, String component) {
-        for (String key : java.util.List.of(component + ".admin.token", component + ".http.token", component + ".online.token")) {
+        // The scores API is a service of the ml-pipelines module: its settings live under that module's name.
+        java.util.List<String> keys = "scores-api".equals(component) ? java.util.List.of("ml-pipelines.scores.token")
+                : java.util.List.of(component + ".admin.token", component + ".http.token", component + ".online.token");
+        for (String key : keys) {
             if (config.hasPath(key)) {
                 return config.getString(key);
             }
