@@ -123,12 +123,12 @@ public final class Materializer {
                     }
                 }
             }
+            readNanos += System.nanoTime() - t;
             Pipeline done = jedis.pipelined();
             done.hset(stateKey, Map.of("watermark", String.valueOf(target), "updated_at", now.toString(),
                     "rows", String.valueOf(written)));
             done.hdel(stateKey, "target", "cursor");
             done.sync();
-            readNanos += System.nanoTime() - t;
             progress.stage("materialize", view.name() + " into Redis", written, started);
             progress.line("  [materialize] %s: %.1f s reading the offline rows (Spark), %.1f s writing to Redis",
                     view.name(), readNanos / 1e9, writeNanos / 1e9);

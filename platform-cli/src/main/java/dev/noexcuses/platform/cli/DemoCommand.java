@@ -152,26 +152,32 @@ final class DemoCommand implements Callable<Integer> {
          * progress, then prints them; 0 unless one failed for another reason than its data's quality.
          */
         int follow() throws InterruptedException {
-            boolean failedOtherwise = followAndPrint(lakehouse);
-            if (failedOtherwise) {
-                System.out.println("Features not built: a lakehouse run failed (see above).");
-                return 1;
+            Outcome lake = followAndPrint(lakehouse);
+            if (lake != Outcome.ALL_SUCCEEDED) {
+                // The features of a day wait for its model: without one they would retry for hours.
+                System.out.println("Features not built: not every day's lakehouse model was built (see above); "
+                        + "./platform dags backfill daily_features --from " + from + " --to " + to + " builds them later.");
+                return lake == Outcome.FAILED ? 1 : 0;
             }
             List<DagRun> features = backfill(config, ShippedDags.dailyFeatures().id(), from, to,
                     "each day builds features.* from the day's model, then writes the changed rows into Redis");
-            failedOtherwise = followAndPrint(features);
+            boolean failedOtherwise = followAndPrint(features) != Outcome.ALL_SUCCEEDED;
             System.out.println("Features: ./platform features list, ./platform features get USER_KEY (online, from Redis), "
                     + "docs/feature-store.md");
             return failedOtherwise ? 1 : 0;
         }
 
-        private boolean followAndPrint(List<DagRun> queued) throws InterruptedException {
+        /** How a backfill ended: every run succeeded; some stopped only on their data's quality checks; or some failed. */
+        private enum Outcome { ALL_SUCCEEDED, QUALITY_STOPPED, FAILED }
+
+        private Outcome followAndPrint(List<DagRun> queued) throws InterruptedException {
             try (Database db = DagsCommand.open(config)) {
                 DagRuns runs = new DagRuns(db, DagCatalog.shipped(), Clock.systemUTC());
                 new DagsCommand.Progress(runs, config, db).follow(queued);
                 System.out.println();
                 System.out.printf("  %-16s %-10s %-8s %9s  %s%n", "DAG", "DAY", "STATE", "DURATION", "TASKS");
                 boolean failedOtherwise = false;
+                boolean allSucceeded = true;
                 for (DagRun r : queued) {
                     DagRun now = runs.refresh(r);
                     List<TaskInstance> tasks = runs.tasks(now);
@@ -186,10 +192,11 @@ final class DemoCommand implements Callable<Integer> {
                     boolean qualityStopped = tasks.stream().anyMatch(t -> t.taskId().equals("quality")
                             && t.state().equals("failed"));
                     failedOtherwise |= !now.state().equals("success") && !qualityStopped;
+                    allSucceeded &= now.state().equals("success");
                 }
                 System.out.println("Runs, attempts and logs: ./platform dags runs " + queued.get(0).dagId()
                         + " --date DAY, or the console's Runs page");
-                return failedOtherwise;
+                return failedOtherwise ? Outcome.FAILED : allSucceeded ? Outcome.ALL_SUCCEEDED : Outcome.QUALITY_STOPPED;
             }
         }
     }
