@@ -27,7 +27,7 @@ public final class Secrets {
      * PostgreSQL password, S3 secret key): public, since they are in the code and the docs.
      */
     private static final Set<String> PUBLIC_DEFAULTS = Set.of(
-            "local-development-key-change-me", "local-dev-key", "noexcuses", "noexcuses-secret");
+            "local-development-key-change-me", "local-dev-key", "local-gateway-key", "noexcuses", "noexcuses-secret");
 
     /** Names of settings and connection details that hold a secret. */
     private static final Pattern SECRET_NAME = Pattern.compile(
