@@ -8,7 +8,7 @@ import dev.noexcuses.features.offline.FeatureStatistics;
 import dev.noexcuses.features.offline.TrainingSets;
 import dev.noexcuses.features.online.Materializer;
 import dev.noexcuses.lakehouse.JobSettings;
-import dev.noexcuses.lakehouse.LakeSession;
+import dev.noexcuses.lakehouse.LakeSessions;
 import dev.noexcuses.lakehouse.Progress;
 import dev.noexcuses.lakehouse.runs.JobRun;
 import dev.noexcuses.lakehouse.runs.RunHistory;
@@ -49,7 +49,13 @@ public final class FeatureStoreMain {
         System.exit(run(args, System.getenv()));
     }
 
-    static int run(String[] args, Map<String, String> env) {
+    /** Runs the command to its end in a Spark session of its own; returns the exit code. */
+    public static int run(String[] args, Map<String, String> env) {
+        return run(args, env, LakeSessions.OWN);
+    }
+
+    /** Runs the command on a session from {@code sessions} (the job host lends its own); returns the exit code. */
+    public static int run(String[] args, Map<String, String> env, LakeSessions sessions) {
         Map<String, String> a;
         List<String> confs = new ArrayList<>();
         String command;
@@ -85,7 +91,7 @@ public final class FeatureStoreMain {
             JobSettings settings = settings(a, confs, env);
             RunHistory history = new RunHistory(settings.catalogUri(), settings.catalogUser(), settings.catalogPassword());
             progress.line("Starting Spark (%s) ...", settings.master());
-            spark = LakeSession.open(settings, "features " + command);
+            spark = sessions.open(settings, "features " + command);
             return switch (command) {
                 case "build" -> build(spark, history, views, days(a), Integer.parseInt(a.getOrDefault("block-days", "7")),
                         progress);
@@ -101,7 +107,7 @@ public final class FeatureStoreMain {
             return 1;
         } finally {
             if (spark != null) {
-                spark.stop();
+                sessions.release(spark);
             }
         }
     }

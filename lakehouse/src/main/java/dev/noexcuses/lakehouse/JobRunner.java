@@ -33,7 +33,7 @@ import org.apache.spark.sql.SparkSession;
  * whose raw rows arrived after their last build, keeps days that failed an error quality check out
  * of the downstream jobs (and says why), and records every job's run per day in the run history.
  */
-public final class JobRunner {
+public final class JobRunner implements AutoCloseable {
     /** Exit code of a run in which some day failed its quality checks and its downstream jobs did not run. */
     public static final int QUALITY_FAILED = 3;
     public static final List<String> JOBS = List.of("quality", "curate", "sessions", "model");
@@ -61,6 +61,13 @@ public final class JobRunner {
         spark.sparkContext().addSparkListener(metrics);
         timeline = new StageTimeline(spark.sparkContext());
         spark.sparkContext().addSparkListener(timeline);
+    }
+
+    /** Stops listening to the session's Spark events (a job host's session outlives its jobs' runners). */
+    @Override
+    public void close() {
+        spark.sparkContext().removeSparkListener(metrics);
+        spark.sparkContext().removeSparkListener(timeline);
     }
 
     /** What a run did: per job and day, the recorded run. */

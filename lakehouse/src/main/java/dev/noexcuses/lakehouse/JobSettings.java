@@ -67,8 +67,9 @@ public record JobSettings(
                 s3AccessKey, s3SecretKey, s3PathStyle, master, uiPort, shufflePartitions, conf);
     }
 
-    /** The Spark configuration that makes {@code catalogName} the Iceberg catalog of the platform's lake. */
-    Map<String, String> sparkConfiguration() {
+    /** Every Spark setting of a session for these settings: the master, {@code catalogName} as the
+     * Iceberg catalog of the platform's lake (with its secrets), the extra settings. */
+    public Map<String, String> sparkConfiguration() {
         String c = "spark.sql.catalog." + catalogName;
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("spark.master", master);

@@ -30,7 +30,13 @@ public final class LakehouseMain {
         System.exit(run(args, System.getenv()));
     }
 
-    static int run(String[] args, Map<String, String> env) {
+    /** Runs the job to its end in a Spark session of its own; returns the exit code. */
+    public static int run(String[] args, Map<String, String> env) {
+        return run(args, env, LakeSessions.OWN);
+    }
+
+    /** Runs the job on a session from {@code sessions} (the job host lends its own); returns the exit code. */
+    public static int run(String[] args, Map<String, String> env, LakeSessions sessions) {
         Arguments a;
         try {
             a = Arguments.parse(args);
@@ -48,13 +54,7 @@ public final class LakehouseMain {
                     + "[--executors N --executor-cores C] [--master-ui http://host:8080]");
             return 2;
         }
-        JobSettings settings = new JobSettings(a.value("catalog-name", "lake"), a.required("catalog-uri"),
-                a.value("catalog-user", "noexcuses"), env.getOrDefault(JobSettings.CATALOG_PASSWORD_ENV, ""),
-                a.required("warehouse"), a.value("s3-endpoint", ""), a.value("s3-region", "us-east-1"),
-                env.getOrDefault(JobSettings.S3_ACCESS_KEY_ENV, ""), env.getOrDefault(JobSettings.S3_SECRET_KEY_ENV, ""),
-                Boolean.parseBoolean(a.value("s3-path-style", "true")), a.value("master", "local[*]"),
-                Integer.parseInt(a.value("ui-port", "4040")), Integer.parseInt(a.value("shuffle-partitions", "0")),
-                a.conf());
+        JobSettings settings = a.settings(env);
         Progress progress = new Progress(System.out);
         boolean adviseOnly = Boolean.parseBoolean(a.value("advise-only", "false"));
         if (adviseOnly || a.value("parallelism", "advised").equals("advised")) {
@@ -79,17 +79,15 @@ public final class LakehouseMain {
         }
         RunHistory history = new RunHistory(settings.catalogUri(), settings.catalogUser(), settings.catalogPassword());
         progress.line("Starting Spark (%s) ...", settings.master());
-        SparkSession spark = LakeSession.open(settings, "lakehouse " + a.job());
-        try {
-            JobRunner.Report report = new JobRunner(spark, history, progress, QualityJob.Thresholds.defaults())
-                    .run(a.job(), a.days());
-            return report.exitCode();
+        SparkSession spark = sessions.open(settings, "lakehouse " + a.job());
+        try (JobRunner runner = new JobRunner(spark, history, progress, QualityJob.Thresholds.defaults())) {
+            return runner.run(a.job(), a.days()).exitCode();
         } catch (RuntimeException e) {
             System.err.println("Lakehouse job " + a.job() + " failed: " + e.getMessage());
             e.printStackTrace(System.err);
             return 1;
         } finally {
-            spark.stop();
+            sessions.release(spark);
         }
     }
 
@@ -102,8 +100,8 @@ public final class LakehouseMain {
     }
 
     /** {@code JOB --key value ...}; {@code --conf} repeats. */
-    record Arguments(String job, Map<String, String> values, List<String> confs) {
-        static Arguments parse(String[] args) {
+    public record Arguments(String job, Map<String, String> values, List<String> confs) {
+        public static Arguments parse(String[] args) {
             if (args.length == 0 || args[0].startsWith("--")) {
                 throw new IllegalArgumentException("Missing the job: quality, curate, sessions, model or all");
             }
@@ -124,11 +122,21 @@ public final class LakehouseMain {
             return new Arguments(args[0], values, confs);
         }
 
-        String value(String name, String fallback) {
+        /** The lake and Spark settings given as arguments, the secrets from {@code env}. */
+        public JobSettings settings(Map<String, String> env) {
+            return new JobSettings(value("catalog-name", "lake"), required("catalog-uri"),
+                    value("catalog-user", "noexcuses"), env.getOrDefault(JobSettings.CATALOG_PASSWORD_ENV, ""),
+                    required("warehouse"), value("s3-endpoint", ""), value("s3-region", "us-east-1"),
+                    env.getOrDefault(JobSettings.S3_ACCESS_KEY_ENV, ""), env.getOrDefault(JobSettings.S3_SECRET_KEY_ENV, ""),
+                    Boolean.parseBoolean(value("s3-path-style", "true")), value("master", "local[*]"),
+                    Integer.parseInt(value("ui-port", "4040")), Integer.parseInt(value("shuffle-partitions", "0")), conf());
+        }
+
+        public String value(String name, String fallback) {
             return values.getOrDefault(name, fallback);
         }
 
-        String required(String name) {
+        public String required(String name) {
             String v = values.get(name);
             if (v == null || v.isBlank()) {
                 throw new IllegalArgumentException("Missing --" + name);

@@ -28,15 +28,15 @@ import org.apache.spark.sql.types.StructType;
  * One Spark session per test JVM over the embedded PostgreSQL catalog and S3 server; the raw tables
  * laid out as the batch loader makes them (its schema, partitioned by the day of received_at).
  */
-final class LakeTestBed {
+public final class LakeTestBed {
     private static LakeTestBed instance;
 
-    final SparkSession spark;
+    public final SparkSession spark;
     final RunHistory history;
     private final AtomicLong offsets = new AtomicLong();
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
 
-    final JobSettings settings;
+    public final JobSettings settings;
     final Advice advice;
 
     private LakeTestBed(SparkSession spark, RunHistory history, JobSettings settings, Advice advice) {
@@ -46,7 +46,7 @@ final class LakeTestBed {
         this.advice = advice;
     }
 
-    static synchronized LakeTestBed get() {
+    public static synchronized LakeTestBed get() {
         if (instance == null) {
             LocalInfra infra = SharedLocalInfra.get("postgres", "s3");
             Map<String, String> keys = infra.serviceOverrides();
@@ -98,9 +98,9 @@ final class LakeTestBed {
     }
 
     /** A raw event as the batch loader writes it; received two seconds after event_time unless said otherwise. */
-    record RawEvent(String eventId, String type, Instant eventTime, String userId, String anonymousId, String data,
+    public record RawEvent(String eventId, String type, Instant eventTime, String userId, String anonymousId, String data,
                     Instant receivedAt) {
-        RawEvent(String eventId, String type, String eventTime, String userId, String anonymousId, String data) {
+        public RawEvent(String eventId, String type, String eventTime, String userId, String anonymousId, String data) {
             this(eventId, type, Instant.parse(eventTime), userId, anonymousId, data,
                     Instant.parse(eventTime).plusSeconds(2));
         }
@@ -110,7 +110,7 @@ final class LakeTestBed {
         }
     }
 
-    void load(List<RawEvent> events) {
+    public void load(List<RawEvent> events) {
         StructType schema = spark.table("raw.enriched_events").schema();
         List<Row> rows = new ArrayList<>();
         Timestamp loadedAt = Timestamp.from(Instant.now());
@@ -137,16 +137,17 @@ final class LakeTestBed {
     }
 
     JobRunner.Report run(String job, LocalDate... days) {
-        JobRunner runner = new JobRunner(spark, history,
-                new Progress(new PrintStream(output, true, StandardCharsets.UTF_8)), QualityJob.Thresholds.defaults());
-        return runner.run(job, List.of(days));
+        try (JobRunner runner = new JobRunner(spark, history,
+                new Progress(new PrintStream(output, true, StandardCharsets.UTF_8)), QualityJob.Thresholds.defaults())) {
+            return runner.run(job, List.of(days));
+        }
     }
 
     String output() {
         return output.toString(StandardCharsets.UTF_8);
     }
 
-    List<Row> rows(String sql) {
+    public List<Row> rows(String sql) {
         return spark.sql(sql).collectAsList();
     }
 

@@ -3,7 +3,7 @@ package dev.noexcuses.ml;
 import dev.noexcuses.common.redis.RedisAccess;
 import dev.noexcuses.features.definition.FeatureRegistry;
 import dev.noexcuses.lakehouse.JobSettings;
-import dev.noexcuses.lakehouse.LakeSession;
+import dev.noexcuses.lakehouse.LakeSessions;
 import dev.noexcuses.lakehouse.Progress;
 import dev.noexcuses.lakehouse.runs.JobRun;
 import dev.noexcuses.lakehouse.runs.RunHistory;
@@ -50,7 +50,13 @@ public final class MlPipelinesMain {
         System.exit(run(args, System.getenv()));
     }
 
-    static int run(String[] args, Map<String, String> env) {
+    /** Runs the command to its end in a Spark session of its own; returns the exit code. */
+    public static int run(String[] args, Map<String, String> env) {
+        return run(args, env, LakeSessions.OWN);
+    }
+
+    /** Runs the command on a session from {@code sessions} (the job host lends its own); returns the exit code. */
+    public static int run(String[] args, Map<String, String> env, LakeSessions sessions) {
         JobArguments a;
         try {
             a = JobArguments.parse(args);
@@ -66,7 +72,7 @@ public final class MlPipelinesMain {
         try {
             JobSettings settings = a.settings(env);
             progress.line("Starting Spark (%s) ...", settings.master());
-            spark = LakeSession.open(settings, "ml " + a.command());
+            spark = sessions.open(settings, "ml " + a.command());
             RunHistory history = new RunHistory(settings.catalogUri(), settings.catalogUser(), settings.catalogPassword());
             ModelFeatures features = new ModelFeatures(FeatureRegistry.shipped().views());
             return switch (a.command()) {
@@ -83,7 +89,7 @@ public final class MlPipelinesMain {
             return 1;
         } finally {
             if (spark != null) {
-                spark.stop();
+                sessions.release(spark);
             }
         }
     }
