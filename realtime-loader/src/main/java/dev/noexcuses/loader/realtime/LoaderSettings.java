@@ -44,8 +44,8 @@ public record LoaderSettings(
         consumerProperties = Map.copyOf(consumerProperties);
         check(bulkMaxDocuments > 0, "bulk.max-documents", bulkMaxDocuments, "at least 1");
         check(bulkMaxBytes >= 1024, "bulk.max-bytes", bulkMaxBytes, "at least 1k");
-        check(!flushInterval.isNegative() && !flushInterval.isZero() && flushInterval.compareTo(Duration.ofSeconds(1)) <= 0,
-                "bulk.flush-interval", flushInterval, "more than 0 and at most 1s");
+        check(!flushInterval.isNegative() && flushInterval.compareTo(Duration.ofSeconds(1)) <= 0,
+                "bulk.flush-interval", flushInterval, "0 (no linger) to 1s");
         check(initialBackoff.toMillis() > 0 && maxBackoff.compareTo(initialBackoff) >= 0, "bulk.max-backoff", maxBackoff,
                 "at least bulk.initial-backoff (" + initialBackoff + "), which must be positive");
         check(retentionDays >= 0, "retention.days", retentionDays, "0 (keep forever) or more");

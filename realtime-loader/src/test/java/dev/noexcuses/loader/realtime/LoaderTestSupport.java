@@ -66,7 +66,6 @@ final class LoaderTestSupport implements AutoCloseable {
         settings.put("realtime-loader.topics.failed", enrichedDlq + "," + rawDlq);
         settings.put("realtime-loader.index.enriched-prefix", enrichedPrefix);
         settings.put("realtime-loader.index.failed-prefix", failedPrefix);
-        settings.put("realtime-loader.bulk.flush-interval", "200ms");
         settings.put("realtime-loader.bulk.max-backoff", "1s");
         settings.put("realtime-loader.admin.port", "0");
         settings.put("realtime-loader.admin.host", "127.0.0.1");

@@ -72,6 +72,33 @@ class RealtimeLoaderTest {
     }
 
     @Test
+    void aBacklogIsLoadedInLargeBulksThoughAQuietStreamsDocumentsGoOneBulkEach() throws Exception {
+        int backlog = 2_000;
+        try (var t = new LoaderTestSupport(Map.of())) {
+            for (int i = 0; i < backlog; i++) {
+                EventEnvelope event = enrichedEvent("user-" + (i % 50), Instant.now());
+                t.sendAsync(t.enrichedTopic, event.partitionKey(), Json.toBytes(event));
+            }
+            t.flush();
+            try (RealtimeLoader loader = t.startLoader()) {
+                String all = t.enrichedPrefix + "*";
+                await().atMost(LOADED).until(() -> t.count(all) == backlog);
+                // Busy: the documents that arrive while a bulk is in flight gather into the next one.
+                long backlogBulks = loader.metrics().bulkRequests();
+                assertThat(backlogBulks).isLessThanOrEqualTo(backlog / 100);
+
+                // Quiet: each document goes as soon as it is read, in a bulk of its own.
+                for (int i = 1; i <= 3; i++) {
+                    t.sendEvent(enrichedEvent("quiet", Instant.now()));
+                    long expected = backlog + i;
+                    await().atMost(LOADED).until(() -> t.count(all) == expected);
+                }
+                assertThat(loader.metrics().bulkRequests()).isEqualTo(backlogBulks + 3);
+            }
+        }
+    }
+
+    @Test
     void failedRecordsOfBothDlqsAreSearchableByTheirFailureIdAndCountsMatchTheTopics() throws Exception {
         try (var t = new LoaderTestSupport(Map.of()); RealtimeLoader loader = t.startLoader()) {
             List<FailedEvent> schemaViolations = new ArrayList<>();

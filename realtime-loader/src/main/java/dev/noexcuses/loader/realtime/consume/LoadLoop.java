@@ -37,15 +37,19 @@ import org.slf4j.LoggerFactory;
  * The loader's consumer thread, top to bottom: read records, turn them into documents, and when the
  * batch is full or old enough hand it to the bulk thread, then commit the offsets of the records it
  * came from only after every document is acknowledged (indexed, or refused and written as a
- * {@code loader_failure} record). One batch is written while the next one is read, never more: when
- * the next one is ready before the cluster has taken the last, the partitions are paused, but the
- * consumer keeps polling, so it stays in its group, and nothing more is read until the batch is in.
+ * {@code loader_failure} record). One batch is written while the next one is read, never more: the
+ * next one is sent as soon as the last is in ({@link BulkSchedule}), so a quiet stream's documents go
+ * at once and a busy one's gather into large bulks. When the next batch is full before the cluster has
+ * taken the last, the partitions are paused, but the consumer keeps polling, so it stays in its group,
+ * and nothing more is read until the batch is in.
  */
 public final class LoadLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadLoop.class);
     private static final long POLL_SLICE_MS = 200;
+    /** How often the loop looks whether the bulk in flight is in while documents wait for it. */
+    private static final long IN_FLIGHT_CHECK_MS = 5;
 
-    /** When to flush and how to stop. */
+    /** When to flush ({@code flushInterval}: the linger of {@link BulkSchedule}, 0 for none) and how to stop. */
     public record Options(List<String> topics, int maxDocuments, long maxBytes, Duration flushInterval,
                           Duration initialBackoff, Duration maxBackoff) {
         public Options {
@@ -91,11 +95,10 @@ public final class LoadLoop implements Runnable {
         try {
             installTemplates();
             consumer.subscribe(options.topics(), new PartitionsListener());
-            long flushIntervalNanos = options.flushInterval().toNanos();
+            BulkSchedule schedule = new BulkSchedule(options.maxDocuments(), options.maxBytes(),
+                    options.flushInterval().toNanos());
             while (!stopping) {
-                long untilDue = batch.nanosUntilDue(flushIntervalNanos);
-                long pollMs = Math.min(POLL_SLICE_MS, TimeUnit.NANOSECONDS.toMillis(untilDue));
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(pollMs));
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(pollMillis(schedule)));
                 for (ConsumerRecord<String, byte[]> record : records) {
                     batch.add(mapper.map(new SourceRecord(record.topic(), record.partition(), record.offset(),
                             record.timestamp(), record.value())));
@@ -107,7 +110,7 @@ public final class LoadLoop implements Runnable {
                     complete();
                 }
                 updateLag();
-                if (batch.nanosUntilDue(flushIntervalNanos) == 0) {
+                if (schedule.sendNow(batch, inFlight != null)) {
                     dispatch();
                 }
             }
@@ -166,6 +169,22 @@ public final class LoadLoop implements Runnable {
                 throw new BulkWriter.Stopped();
             }
         }
+    }
+
+    /**
+     * How long the next poll may block: short while documents wait for the bulk in flight (so the next
+     * bulk leaves soon after it is in), until the linger is over while they wait for it, else a slice
+     * (a poll returns as soon as records arrive).
+     */
+    private long pollMillis(BulkSchedule schedule) {
+        if (batch.isEmpty()) {
+            return POLL_SLICE_MS;
+        }
+        if (inFlight != null) {
+            return IN_FLIGHT_CHECK_MS;
+        }
+        long untilDue = batch.nanosUntilDue(schedule.lingerNanos());
+        return Math.min(POLL_SLICE_MS, TimeUnit.NANOSECONDS.toMillis(untilDue));
     }
 
     /** Hands the batch to the bulk thread, once the one before it is in and committed. */

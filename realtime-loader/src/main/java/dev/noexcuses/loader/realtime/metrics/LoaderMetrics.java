@@ -112,6 +112,11 @@ public final class LoaderMetrics {
         return lag.values().stream().mapToLong(AtomicLong::get).sum();
     }
 
+    /** Bulk requests the cluster answered. */
+    public long bulkRequests() {
+        return bulkSucceeded.count();
+    }
+
     public Timer endToEndLatency() {
         return endToEnd;
     }
