@@ -101,6 +101,7 @@ public final class CollectorBenchmark {
                 report(byMode);
                 fixedRate(url, factory, sample, 5_000, Duration.ofSeconds(15), 64);
                 wrkAgainstNginx("http://127.0.0.1:" + collector.port(), sample.get(0));
+                wrkBatchesAgainstRawProducer("http://127.0.0.1:" + collector.port(), producer, sample, runs);
             }
         }
         System.exit(0);
@@ -325,9 +326,7 @@ public final class CollectorBenchmark {
                 }
                 """.formatted(dir, port));
         Path script = dir.resolve("post.lua");
-        Files.writeString(script, "wrk.method = \"POST\"\nwrk.body = '" + Json.mapper().writeValueAsString(event)
-                .replace("'", "\\'") + "'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
-                + "wrk.headers[\"X-Write-Key\"] = \"" + KEY + "\"\n");
+        Files.writeString(script, postScript(Json.mapper().writeValueAsString(event)));
         Process nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", dir.resolve("nginx.conf").toString(), "-p",
                 dir.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
         try {
@@ -347,8 +346,55 @@ public final class CollectorBenchmark {
         }
     }
 
+    /**
+     * Batches of 100 from wrk (32 connections, C, its own process) against the raw producer with 32
+     * senders, alternating: the collector's batched rate without the in-process Armeria load generator,
+     * which takes a share of the same cores that the raw producer's senders do not need.
+     */
+    static void wrkBatchesAgainstRawProducer(String collectorUrl, Properties producer, List<ObjectNode> sample, int runs)
+            throws Exception {
+        if (!onPath("wrk")) {
+            return;
+        }
+        ArrayNode array = Json.mapper().createArrayNode();
+        sample.subList(0, BATCH).forEach(array::add);
+        Path script = Files.createTempFile("bench-batch", ".lua");
+        Files.writeString(script, postScript(Json.mapper().writeValueAsString(array)));
+        List<Double> collector = new ArrayList<>();
+        List<Double> raw = new ArrayList<>();
+        System.out.printf("%nwrk -t2 -c%d -d10s, batches of %d (the same body each time), alternating with the raw"
+                + " producer (%d senders, batches of %d):%n", SENDERS, BATCH, SENDERS, BATCH);
+        for (int run = 1; run <= runs; run++) {
+            Result baseline = rawProducer(producer, sample, BATCH);
+            raw.add(baseline.eventsPerSecond());
+            String line = wrk("collector, batches of " + BATCH, collectorUrl + "/v1/events", script, SENDERS);
+            System.out.printf(Locale.ROOT, "  raw producer %,.0f events/s p99 %.1f ms | wrk %s%n",
+                    baseline.eventsPerSecond(), baseline.latencies().percentileMs(99), line);
+            String rps = line.split("\\|")[2].trim();
+            collector.add(rps.equals("?") ? 0 : Double.parseDouble(rps) * BATCH);
+        }
+        double c = median(collector.stream().mapToDouble(Double::doubleValue).toArray());
+        double r = median(raw.stream().mapToDouble(Double::doubleValue).toArray());
+        System.out.printf(Locale.ROOT, "collector (wrk) %,.0f events/s median (%,.0f–%,.0f), raw producer %,.0f"
+                        + " (%,.0f–%,.0f): %.2fx%n", c, collector.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                collector.stream().mapToDouble(Double::doubleValue).max().orElse(0), r,
+                raw.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                raw.stream().mapToDouble(Double::doubleValue).max().orElse(0), c / r);
+    }
+
+    /** A wrk script posting {@code body} as JSON with the write key (a Lua long string: no escapes). */
+    private static String postScript(String body) {
+        return "wrk.method = \"POST\"\nwrk.body = [==[" + body + "]==]\n"
+                + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                + "wrk.headers[\"X-Write-Key\"] = \"" + KEY + "\"\n";
+    }
+
     private static String wrk(String target, String url, Path script) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c64", "-d10s", "--latency", "-s", script.toString(), url)
+        return wrk(target, url, script, 64);
+    }
+
+    private static String wrk(String target, String url, Path script, int connections) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d10s", "--latency", "-s", script.toString(), url)
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
