@@ -158,8 +158,12 @@ class CollectorSecurityTest {
             writeKeys(file, "{ key = \"new-key\", sources = [\"web-shop\"] }");
             hangUp();
 
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    client.post("old-key", MediaType.JSON_UTF_8, Json.toBytes(validEvent())).status().code() == 401);
+            // Said on failure: whether the reload ran at all, and what the old key got.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                int status = client.post("old-key", MediaType.JSON_UTF_8, Json.toBytes(validEvent())).status().code();
+                assertThat(status).as("old key after SIGHUP (reloads so far: %s)",
+                        client.counter("collector_write_keys_reloads_total")).isEqualTo(401);
+            });
             assertThat(client.post("new-key", MediaType.JSON_UTF_8, Json.toBytes(validEvent())).status().code())
                     .isEqualTo(200);
             assertThat(client.counter("collector_write_keys_reloads_total")).isGreaterThanOrEqualTo(1);
