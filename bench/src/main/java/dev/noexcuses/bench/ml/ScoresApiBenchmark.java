@@ -1,8 +1,8 @@
 package dev.noexcuses.bench.ml;
 
-import com.linecorp.armeria.client.BlockingWebClient;
+import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
-import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.typesafe.config.Config;
 import dev.noexcuses.bench.Latencies;
 import dev.noexcuses.common.config.PlatformConfig;
@@ -14,10 +14,12 @@ import dev.noexcuses.infra.redis.RedisFactory;
 import dev.noexcuses.ml.scores.ScoreEntry;
 import dev.noexcuses.ml.scores.ScoreKeys;
 import dev.noexcuses.ml.scores.ScoreLoader;
+import dev.noexcuses.ml.scores.ScoreReader;
 import dev.noexcuses.ml.scores.ScoresServer;
 import dev.noexcuses.ml.scores.SegmentPriors;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,12 +28,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import redis.clients.jedis.Jedis;
 
 /**
  * The scores API on the embedded Redis (a real server, as {@code ./platform up} runs it), one request at a time:
  * a known user's score over HTTP, a new user's fallback (segment prior) over HTTP, and a raw Redis {@code GET} of a
- * value of the same size (the baseline), interleaved per round; p50 and p99 per round, medians of the rounds.
+ * value of the same size (the baseline), interleaved per round; p50 and p99 per round, medians of the rounds. The
+ * HTTP client runs on event loops of its own (the server is in this JVM) and each latency is taken in the client's
+ * completion callback, so the time the calling thread needs to wake up is not counted, as the raw {@code GET}'s
+ * blocking call counts none. A fourth kind, not part of the goals, is the API's Redis read alone ({@link ScoreReader}:
+ * one {@code EVALSHA}), to show where the time goes.
  *
  * <p>{@code ScoresApiBenchmark [USERS] [REQUESTS] [ROUNDS]} (default 100,000 users, 20,000 requests, 6 rounds).
  */
@@ -86,64 +93,86 @@ public final class ScoresApiBenchmark {
                 + "one request at a time, %d cores%n", loaded.users(), requests, rounds, Runtime.getRuntime().availableProcessors());
         Config config = PlatformConfig.defaults(Map.of("redis.url", redis.url(), "redis.password", redis.password(),
                 "ml-pipelines.scores.port", "0"));
-        try (ScoresServer server = ScoresServer.start(config); Jedis jedis = RedisConnections.connect(redis)) {
-            BlockingWebClient client = WebClient.of(server.url()).blocking();
+        ClientFactory factory = ClientFactory.builder().workerGroup(EventLoopGroups.newEventLoopGroup(1), true).build();
+        try (ScoresServer server = ScoresServer.start(config); Jedis jedis = RedisConnections.connect(redis);
+             ScoreReader reader = new ScoreReader(redis, "churn", Clock.systemUTC()); factory) {
+            WebClient client = WebClient.builder(server.url().replace("http://", "h1c://")).factory(factory).build();
             for (int i = 0; i < Math.min(requests, 5000); i++) {
                 known(client, random, users);
                 fallback(client, random);
                 jedis.get("bench:raw:u-" + random.nextInt(users));
+                reader.read("u-" + random.nextInt(users), null, null);
             }
             List<double[]> k = new ArrayList<>();
             List<double[]> f = new ArrayList<>();
             List<double[]> raw = new ArrayList<>();
+            List<double[]> script = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
                 Latencies a = new Latencies(requests);
                 Latencies b = new Latencies(requests);
                 Latencies c = new Latencies(requests);
+                Latencies d = new Latencies(requests);
                 for (int i = 0; i < requests; i++) {
+                    a.add(known(client, random, users));
+                    b.add(fallback(client, random));
                     long t0 = System.nanoTime();
-                    known(client, random, users);
-                    long t1 = System.nanoTime();
-                    fallback(client, random);
-                    long t2 = System.nanoTime();
                     if (jedis.get("bench:raw:u-" + random.nextInt(users)) == null) {
                         throw new IllegalStateException("raw GET found nothing");
                     }
-                    long t3 = System.nanoTime();
-                    a.add(t1 - t0);
-                    b.add(t2 - t1);
-                    c.add(t3 - t2);
+                    long t1 = System.nanoTime();
+                    if (reader.read("u-" + random.nextInt(users), null, null).orElseThrow().fallback()) {
+                        throw new IllegalStateException("the reader found no score for a known user");
+                    }
+                    long t2 = System.nanoTime();
+                    c.add(t1 - t0);
+                    d.add(t2 - t1);
                 }
                 k.add(new double[] {a.percentileMs(50), a.percentileMs(99)});
                 f.add(new double[] {b.percentileMs(50), b.percentileMs(99)});
                 raw.add(new double[] {c.percentileMs(50), c.percentileMs(99)});
+                script.add(new double[] {d.percentileMs(50), d.percentileMs(99)});
                 System.out.printf(Locale.ROOT, "  round %d: known user p50 %.3f p99 %.3f ms | fallback p50 %.3f p99 %.3f ms | "
-                                + "raw GET p50 %.3f p99 %.3f ms%n", round, a.percentileMs(50), a.percentileMs(99),
-                        b.percentileMs(50), b.percentileMs(99), c.percentileMs(50), c.percentileMs(99));
+                                + "raw GET p50 %.3f p99 %.3f ms | the API's Redis read alone p50 %.3f p99 %.3f ms%n", round,
+                        a.percentileMs(50), a.percentileMs(99), b.percentileMs(50), b.percentileMs(99), c.percentileMs(50),
+                        c.percentileMs(99), d.percentileMs(50), d.percentileMs(99));
             }
             double kp99 = median(k, 1);
             double fp99 = median(f, 1);
             double rp99 = median(raw, 1);
             System.out.printf(Locale.ROOT, "Median p99: scores API %.3f ms (spread %.3f..%.3f), fallback %.3f ms, raw Redis GET "
-                            + "%.3f ms%n", kp99, min(k, 1), max(k, 1), fp99, rp99);
+                            + "%.3f ms (spread %.3f..%.3f), the API's Redis read alone %.3f ms; median p50: API %.3f, raw GET %.3f, "
+                            + "Redis read alone %.3f ms%n", kp99, min(k, 1), max(k, 1), fp99, rp99, min(raw, 1), max(raw, 1),
+                    median(script, 1), median(k, 0), median(raw, 0), median(script, 0));
             System.out.printf(Locale.ROOT, "  API / raw GET p99 = %.2f (goal <= 2: %s); API p99 <= 2 ms: %s; fallback - known "
                             + "p99 = %+.3f ms (goal within 0.5 ms: %s)%n", kp99 / rp99, kp99 / rp99 <= 2 ? "met" : "NOT met",
                     kp99 <= 2 ? "met" : "NOT met", fp99 - kp99, Math.abs(fp99 - kp99) <= 0.5 ? "met" : "NOT met");
         }
     }
 
-    private static void known(BlockingWebClient client, SplittableRandom random, int users) {
-        AggregatedHttpResponse r = client.get("/v1/scores/churn/u-" + random.nextInt(users));
-        if (r.status().code() != 200 || r.contentUtf8().contains("\"fallback\":true")) {
-            throw new IllegalStateException("Unexpected answer for a known user: " + r.status() + " " + r.contentUtf8());
-        }
+    /** A known user's score; the latency in nanoseconds, taken when the client's event loop has the whole answer. */
+    private static long known(WebClient client, SplittableRandom random, int users) {
+        return timed(client, "/v1/scores/churn/u-" + random.nextInt(users), "\"fallback\":false");
     }
 
-    private static void fallback(BlockingWebClient client, SplittableRandom random) {
-        AggregatedHttpResponse r = client.get("/v1/scores/churn/new-" + random.nextInt(1_000_000) + "?country=DE&device=mobile");
-        if (r.status().code() != 200 || !r.contentUtf8().contains("segment_prior")) {
-            throw new IllegalStateException("Unexpected answer for a new user: " + r.status() + " " + r.contentUtf8());
-        }
+    private static long fallback(WebClient client, SplittableRandom random) {
+        return timed(client, "/v1/scores/churn/new-" + random.nextInt(1_000_000) + "?country=DE&device=mobile", "segment_prior");
+    }
+
+    private static long timed(WebClient client, String path, String expected) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        long t0 = System.nanoTime();
+        client.get(path).aggregate().whenComplete((r, failure) -> {
+            long t1 = System.nanoTime();
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else if (r.status().code() != 200 || !r.contentUtf8().contains(expected)) {
+                done.completeExceptionally(new IllegalStateException("Unexpected answer to " + path + ": " + r.status() + " "
+                        + r.contentUtf8()));
+            } else {
+                done.complete(t1 - t0);
+            }
+        });
+        return done.join();
     }
 
     private static double median(List<double[]> rounds, int i) {

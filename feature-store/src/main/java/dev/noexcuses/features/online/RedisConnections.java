@@ -12,9 +12,13 @@ public final class RedisConnections {
     private RedisConnections() {}
 
     static JedisClientConfig config(RedisAccess access) {
+        return config(access, 10_000);
+    }
+
+    static JedisClientConfig config(RedisAccess access, int timeoutMillis) {
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .database(access.database())
-                .timeoutMillis(10_000);
+                .timeoutMillis(timeoutMillis);
         if (!access.password().isEmpty()) {
             b.password(access.password());
         }
@@ -35,5 +39,10 @@ public final class RedisConnections {
     /** A pool, for readers on many threads. */
     public static JedisPooled pool(RedisAccess access) {
         return new JedisPooled(new HostAndPort(access.host(), access.port()), config(access));
+    }
+
+    /** A pool whose connects and reads give up after {@code timeout} (readers that must answer quickly or not at all). */
+    public static JedisPooled pool(RedisAccess access, java.time.Duration timeout) {
+        return new JedisPooled(new HostAndPort(access.host(), access.port()), config(access, Math.toIntExact(timeout.toMillis())));
     }
 }

@@ -1,38 +1,72 @@
 package dev.noexcuses.ml.score;
 
-import dev.noexcuses.ml.train.ChurnModel;
-import java.util.ArrayList;
+import static java.util.Objects.requireNonNull;
+
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Scores one Spark partition with the model file (broadcast once per executor): rows are read in batches into one
- * matrix each, scored by XGBoost on the task's thread, and emitted with their keys. Input columns: the
- * {@value #KEY_COLUMNS} pass-through columns, then the model's features in its order; output: the pass-through
- * columns, then {@code score}.
+ * Scores a DataFrame with the model file on Spark: each partition's rows are read in batches straight from Spark's
+ * own row format into one float matrix each (no {@code Row} objects, no boxed values), scored by a model loaded once
+ * per executor JVM and task slot ({@link LoadedModels}, one XGBoost thread each: Spark runs the tasks in parallel),
+ * and emitted with their pass-through columns. Input columns: the {@value #KEY_COLUMNS} pass-through columns, then
+ * the model's features in its order (doubles, null for missing); output: the pass-through columns, then
+ * {@code score}.
  */
-public final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
+public final class PartitionScorer implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     public static final int KEY_COLUMNS = 5;
 
     private final Broadcast<byte[]> model;
+    private final DataType[] keyTypes;
     private final int features;
     private final int batch;
 
-    public PartitionScorer(Broadcast<byte[]> model, int features, int batch) {
+    private PartitionScorer(Broadcast<byte[]> model, DataType[] keyTypes, int features, int batch) {
         this.model = model;
+        this.keyTypes = keyTypes;
         this.features = features;
         this.batch = batch;
     }
 
+    /** {@code input} scored: its first KEY_COLUMNS columns, then {@code score}. */
+    public static Dataset<Row> score(SparkSession spark, Dataset<Row> input, Broadcast<byte[]> model, int batch) {
+        requireNonNull(model, "model is null");
+        StructType in = input.schema();
+        int features = in.fields().length - KEY_COLUMNS;
+        if (features <= 0) {
+            throw new IllegalArgumentException("Expected " + KEY_COLUMNS + " pass-through columns, then the features: " + in);
+        }
+        for (int i = KEY_COLUMNS; i < in.fields().length; i++) {
+            if (in.fields()[i].dataType() != DataTypes.DoubleType) {
+                throw new IllegalArgumentException("Feature column " + in.fields()[i].name() + " is "
+                        + in.fields()[i].dataType().simpleString() + ": expected double");
+            }
+        }
+        DataType[] keyTypes = new DataType[KEY_COLUMNS];
+        for (int i = 0; i < KEY_COLUMNS; i++) {
+            keyTypes[i] = in.fields()[i].dataType();
+        }
+        // Spark's internal rows in and out: the public Row path (a SafeProjection to 30 boxed fields per row, and an
+        // encoder back) cost more than XGBoost itself (docs/benchmarks.md, ML pipelines).
+        RDD<InternalRow> rows = ((org.apache.spark.sql.classic.Dataset<Row>) input).queryExecution().toRdd();
+        RDD<InternalRow> scored = rows.toJavaRDD().mapPartitions(new PartitionScorer(model, keyTypes, features, batch)).rdd();
+        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored, output(in), false);
+    }
+
     /** {@code in}'s first KEY_COLUMNS fields, then score. */
-    public static StructType output(StructType in) {
+    static StructType output(StructType in) {
         StructType out = new StructType();
         for (int i = 0; i < KEY_COLUMNS; i++) {
             out = out.add(in.fields()[i]);
@@ -40,60 +74,80 @@ public final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         return out.add("score", DataTypes.DoubleType, false);
     }
 
+    /** Typed readers of the pass-through columns, chosen once (a row's generic get looks its type up each time). */
+    @SuppressWarnings("unchecked")
+    private static scala.Function2<SpecializedGetters, Object, Object>[] readers(DataType[] types) {
+        scala.Function2<SpecializedGetters, Object, Object>[] readers = new scala.Function2[types.length];
+        for (int i = 0; i < types.length; i++) {
+            readers[i] = InternalRow.getAccessor(types[i], true);
+        }
+        return readers;
+    }
+
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         if (!rows.hasNext()) {
             return java.util.Collections.emptyIterator();
         }
-        ChurnModel scorer = ChurnModel.load(model.value()).threads(1);
+        LoadedModels.Lease lease = LoadedModels.borrow(model.id(), model::value);
+        // Back to the pool when the task ends, also when it fails or stops reading early.
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> lease.close());
+        }
         return new Iterator<>() {
-            private List<Row> pending = List.of();
-            private float[] scores;
+            private final scala.Function2<SpecializedGetters, Object, Object>[] keyReaders = readers(keyTypes);
+            private final Object[][] keys = new Object[batch][];
+            private final float[] values = new float[batch * features];
+            private float[] scores = new float[0];
+            private int pending;
             private int next;
-            private boolean closed;
+            private boolean returned;
 
             @Override
             public boolean hasNext() {
-                if (next < pending.size()) {
+                if (next < pending) {
                     return true;
                 }
                 if (!rows.hasNext()) {
-                    if (!closed) {
-                        closed = true;
-                        scorer.close();
+                    if (!returned) {
+                        returned = true;
+                        lease.close();
                     }
                     return false;
                 }
-                List<Row> read = new ArrayList<>(batch);
-                while (rows.hasNext() && read.size() < batch) {
-                    read.add(rows.next());
-                }
-                float[] values = new float[read.size() * features];
-                for (int r = 0; r < read.size(); r++) {
-                    Row row = read.get(r);
-                    for (int c = 0; c < features; c++) {
-                        int at = KEY_COLUMNS + c;
-                        values[r * features + c] = row.isNullAt(at) ? Float.NaN : ((Number) row.get(at)).floatValue();
+                int n = 0;
+                while (n < batch && rows.hasNext()) {
+                    InternalRow row = rows.next();
+                    Object[] key = new Object[KEY_COLUMNS + 1];
+                    for (int i = 0; i < KEY_COLUMNS; i++) {
+                        // The input's rows are reused buffers: keep copies of what passes through.
+                        Object v = keyReaders[i].apply(row, i);
+                        key[i] = v instanceof org.apache.spark.unsafe.types.UTF8String s ? s.copy() : v;
                     }
+                    keys[n] = key;
+                    int at = n * features;
+                    for (int c = 0; c < features; c++) {
+                        int column = KEY_COLUMNS + c;
+                        values[at + c] = row.isNullAt(column) ? Float.NaN : (float) row.getDouble(column);
+                    }
+                    n++;
                 }
-                scores = scorer.predict(values, read.size());
-                pending = read;
+                scores = lease.model().predict(n == batch ? values : java.util.Arrays.copyOf(values, n * features), n);
+                pending = n;
                 next = 0;
                 return true;
             }
 
             @Override
-            public Row next() {
+            public InternalRow next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                Row in = pending.get(next);
-                Object[] out = new Object[KEY_COLUMNS + 1];
-                for (int i = 0; i < KEY_COLUMNS; i++) {
-                    out[i] = in.get(i);
-                }
-                out[KEY_COLUMNS] = (double) scores[next++];
-                return RowFactory.create(out);
+                Object[] out = keys[next];
+                out[KEY_COLUMNS] = (double) scores[next];
+                keys[next++] = null;
+                return new GenericInternalRow(out);
             }
         };
     }

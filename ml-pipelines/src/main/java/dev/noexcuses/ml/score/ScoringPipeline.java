@@ -28,7 +28,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.api.java.UDF4;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -116,8 +115,7 @@ public final class ScoringPipeline {
         }
         Dataset<Row> toScore = selected.select(input.toArray(new org.apache.spark.sql.Column[0]));
         Broadcast<byte[]> broadcast = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(file);
-        Dataset<Row> scored = toScore.mapPartitions(new PartitionScorer(broadcast, modelFeatures.size(), BATCH),
-                Encoders.row(PartitionScorer.output(toScore.schema())));
+        Dataset<Row> scored = PartitionScorer.score(spark, toScore, broadcast, BATCH);
 
         String runId = s.day() + "-" + UUID.randomUUID().toString().substring(0, 8);
         Instant scoredAt = Instant.now();

@@ -14,9 +14,13 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * Reads a user's batch score from Redis in one round trip (a script that resolves the current run and reads from
- * it), or the fallback of the run for a user it did not score: the segment prior, else the base rate.
+ * it), or the fallback of the run for a user it did not score: the segment prior, else the base rate. Connects and
+ * reads give up after {@link #TIMEOUT}: the scores API reads on its event loops.
  */
 public final class ScoreReader implements AutoCloseable {
+    /** Longest a read may wait for Redis (one loopback round trip takes a tenth of a millisecond). */
+    static final Duration TIMEOUT = Duration.ofMillis(500);
+
     public enum Kind { SCORE, SEGMENT_PRIOR, BASE_RATE }
 
     /**
@@ -41,7 +45,7 @@ public final class ScoreReader implements AutoCloseable {
     private volatile String sha;
 
     public ScoreReader(RedisAccess access, String model, Clock clock) {
-        this.redis = RedisConnections.pool(requireNonNull(access, "access is null"));
+        this.redis = RedisConnections.pool(requireNonNull(access, "access is null"), TIMEOUT);
         this.model = requireNonNull(model, "model is null");
         this.keys = ScoreKeys.of(model);
         this.clock = requireNonNull(clock, "clock is null");

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.Get;
 import com.linecorp.armeria.server.annotation.Param;
 import dev.noexcuses.common.json.Json;
@@ -22,8 +21,11 @@ import java.util.Optional;
  * ({@code "fallback": true}, {@code "fallback_kind": "segment_prior"} when country or device is given and the run
  * saw users of that segment, else {@code "base_rate"}). 404 before the first run, or for an unscored user when
  * {@code fallback=false}; 400 for a malformed key.
+ *
+ * <p>Served on the server's event loop, not its blocking executor: the read is one Redis round trip on loopback
+ * (a tenth of a millisecond, bounded by {@link ScoreReader#TIMEOUT}), and the hop to another thread and back cost
+ * more than that at the tail on a loaded machine (docs/benchmarks.md, ML pipelines).
  */
-@Blocking
 public final class ScoresApi {
     /** Longest user key accepted (the lake's keys are ids of a few dozen characters). */
     static final int MAX_KEY_LENGTH = 256;
