@@ -27,6 +27,8 @@ final class PlatformProcess implements AutoCloseable {
     PlatformProcess(Path dataDir, Map<String, String> settings) {
         this.dataDir = dataDir;
         Map<String, String> all = new HashMap<>(FreePorts.forEveryPortKey());
+        // These tests run no Spark job: no job host taking CPU from them (ConsoleTest runs one).
+        all.put("lakehouse.job-host.enabled", "false");
         all.putAll(settings);
         this.settings = Map.copyOf(all);
     }

@@ -67,6 +67,8 @@ class PlatformRuntimeTest {
         settings.put("local-infra.opensearch.start-timeout", "6m");
         // One Trino per test JVM: SqlCommandTest's.
         settings.put("local-infra.trino.enabled", "false");
+        // No Spark here: the job host would only take CPU from what this test measures.
+        settings.put("lakehouse.job-host.enabled", "false");
         Config config = PlatformConfig.defaults(settings);
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         try (PlatformRuntime runtime = PlatformRuntime.start(config, dataDir, new PrintStream(progress, true))) {

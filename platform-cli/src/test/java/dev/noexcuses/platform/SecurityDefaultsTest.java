@@ -99,6 +99,8 @@ class SecurityDefaultsTest {
                 Map.entry("realtime-loader.admin.port", "0"),
                 Map.entry("batch-loader.admin.port", "0"),
                 Map.entry("orchestrator.admin.port", "0"),
+                // No Spark job in this test: no job host taking CPU from it.
+                Map.entry("lakehouse.job-host.enabled", "false"),
                 Map.entry("console.port", "0"),
                 Map.entry("alerting.http.port", "0"),
                 Map.entry("model-registry.port", "0"),

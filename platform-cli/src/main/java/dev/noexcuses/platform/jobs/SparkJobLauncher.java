@@ -9,14 +9,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import dev.noexcuses.lakehouse.host.JobHostClient;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Starts a lakehouse job in its own JVM with the lakehouse module's classpath only (Spark's
- * protobuf, Hadoop, Iceberg, AWS SDK and logging versions clash with the services'), passing the
- * settings as arguments and the secrets as environment variables. Output goes to this console.
+ * Runs a Spark job (lakehouse, features, ML) on the platform's Spark job host when one runs, else in a
+ * JVM of its own with its module's classpath only (Spark's protobuf, Hadoop, Iceberg, AWS SDK and logging
+ * versions clash with the services'), passing the settings as arguments and the secrets as environment
+ * variables. Output goes to this console.
  */
 public final class SparkJobLauncher {
     static final String MAIN = "dev.noexcuses.lakehouse.LakehouseMain";
@@ -59,6 +63,27 @@ public final class SparkJobLauncher {
 
     /** The job's command line with extra job arguments ({@code --advise-only true}, {@code --executors N} ...). */
     public List<String> command(String job, LocalDate from, LocalDate to, List<String> extra) throws IOException {
+        List<String> cmd = new ArrayList<>(jvm(main, config.getString("lakehouse.driver-memory")));
+        cmd.addAll(jobArguments(job, from, to, extra));
+        return cmd;
+    }
+
+    /**
+     * The command line of the Spark job host ({@code hostMain}) with this module's classpath, running
+     * {@code mains}, listening on {@code port}, writing {@code stateFile} when ready, and stopping when
+     * the process {@code parentPid} is gone; its secrets are {@link #lakeSecrets()} and its token.
+     */
+    public List<String> hostCommand(String hostMain, int port, Path stateFile, long parentPid, List<String> mains) {
+        List<String> cmd = new ArrayList<>(jvm(hostMain, config.getString("lakehouse.job-host.memory")));
+        cmd.add("host");
+        cmd.addAll(lakeArguments());
+        cmd.addAll(List.of("--port", String.valueOf(port), "--state-file", stateFile.toString(),
+                "--parent-pid", String.valueOf(parentPid), "--mains", String.join(",", mains)));
+        return cmd;
+    }
+
+    /** A JVM with this module's classpath, the jobs' options and {@code heap}, running {@code mainClass}. */
+    private List<String> jvm(String mainClass, String heap) {
         Path target = home.resolve(module + "/target");
         Path jar = target.resolve(module + "-0.1.0-SNAPSHOT.jar");
         if (!Files.isRegularFile(jar) || !Files.isDirectory(target.resolve("lib"))) {
@@ -67,19 +92,34 @@ public final class SparkJobLauncher {
         }
         Config l = config.getConfig("lakehouse");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xms256m", "-Xmx" + l.getString("driver-memory")));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xms256m", "-Xmx" + heap));
         cmd.addAll(JVM_OPTIONS);
         for (String option : l.getString("java-options").trim().split("\\s+")) {
             if (!option.isBlank()) {
                 cmd.add(option);
             }
         }
-        cmd.addAll(List.of("-cp", jar + File.pathSeparator + target.resolve("lib") + "/*", main, job));
+        cmd.addAll(List.of("-cp", jar + File.pathSeparator + target.resolve("lib") + "/*", mainClass));
+        return cmd;
+    }
+
+    /** What the job's entry point is given: the job, its days, the lake and Spark settings, {@code extra}. */
+    List<String> jobArguments(String job, LocalDate from, LocalDate to, List<String> extra) {
+        List<String> args = new ArrayList<>(List.of(job));
         if (from.equals(to)) {
-            cmd.addAll(List.of("--date", from.toString()));
+            args.addAll(List.of("--date", from.toString()));
         } else {
-            cmd.addAll(List.of("--from", from.toString(), "--to", to.toString()));
+            args.addAll(List.of("--from", from.toString(), "--to", to.toString()));
         }
+        args.addAll(lakeArguments());
+        args.addAll(extra);
+        return args;
+    }
+
+    /** Where the lake is and Spark's settings, as every entry point (jobs and the job host) takes them. */
+    List<String> lakeArguments() {
+        Config l = config.getConfig("lakehouse");
+        List<String> cmd = new ArrayList<>();
         String bucket = config.getString("s3.bucket");
         cmd.addAll(List.of(
                 "--catalog-name", config.getString("lake.catalog-name"),
@@ -102,8 +142,15 @@ public final class SparkJobLauncher {
         for (Map.Entry<String, ConfigValue> e : l.getConfig("spark-conf").entrySet()) {
             cmd.addAll(List.of("--conf", e.getKey().replace("\"", "") + "=" + e.getValue().unwrapped()));
         }
-        cmd.addAll(extra);
         return cmd;
+    }
+
+    /** The lake's secrets, as the entry points read them from their environment. */
+    public Map<String, String> lakeSecrets() {
+        return Map.of(
+                "LAKEHOUSE_CATALOG_PASSWORD", config.getString("postgres.password"),
+                "LAKEHOUSE_S3_ACCESS_KEY", config.getString("s3.access-key"),
+                "LAKEHOUSE_S3_SECRET_KEY", config.getString("s3.secret-key"));
     }
 
     /** Runs the job to its end, its output on this console; returns its exit code. */
@@ -116,15 +163,25 @@ public final class SparkJobLauncher {
         return run(job, from, to, extra, Map.of());
     }
 
-    /** The same, with more environment variables for the job (secrets it needs beyond the lake's). */
+    /**
+     * The same, with more environment variables for the job (secrets it needs beyond the lake's). The job
+     * runs on the platform's Spark job host when one is running for the same master (a warm session, no
+     * JVM to start), else in a JVM of its own.
+     */
     public int run(String job, LocalDate from, LocalDate to, List<String> extra, Map<String, String> secrets)
             throws IOException, InterruptedException {
+        Map<String, String> env = new HashMap<>(secrets);
+        env.putAll(lakeSecrets());
+        Optional<JobHostClient> host = jobHost();
+        if (host.isPresent()) {
+            try {
+                return host.get().run(main, jobArguments(job, from, to, extra), env, System.out, System.err);
+            } catch (JobHostClient.NotTaken e) {
+                System.err.println("Running the job in a JVM of its own: " + e.getMessage());
+            }
+        }
         ProcessBuilder pb = new ProcessBuilder(command(job, from, to, extra)).inheritIO();
-        Map<String, String> env = pb.environment();
-        env.putAll(secrets);
-        env.put("LAKEHOUSE_CATALOG_PASSWORD", config.getString("postgres.password"));
-        env.put("LAKEHOUSE_S3_ACCESS_KEY", config.getString("s3.access-key"));
-        env.put("LAKEHOUSE_S3_SECRET_KEY", config.getString("s3.secret-key"));
+        pb.environment().putAll(env);
         Process process = pb.start();
         Thread stop = new Thread(process::destroy, module + "-job-stop");
         Runtime.getRuntime().addShutdownHook(stop);
@@ -137,5 +194,15 @@ public final class SparkJobLauncher {
                 // The hook is running: it stops the job.
             }
         }
+    }
+
+    /** The platform's job host, when enabled, running, and on this job's master. */
+    private Optional<JobHostClient> jobHost() {
+        Config l = config.getConfig("lakehouse");
+        if (!l.getBoolean("job-host.enabled") || !config.hasPath("platform.data-dir")) {
+            return Optional.empty();
+        }
+        return JobHostClient.find(Path.of(config.getString("platform.data-dir")))
+                .filter(h -> h.master().equals(l.getString("master")));
     }
 }

@@ -14,6 +14,7 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
             new ServiceFactory("enricher", EnricherService::new),
             new ServiceFactory("realtime-loader", RealtimeLoaderService::new),
             new ServiceFactory("batch-loader", BatchLoaderService::new),
+            new ServiceFactory("spark-job-host", SparkJobHostService::new),
             new ServiceFactory("orchestrator", OrchestratorService::new),
             new ServiceFactory("alerting", AlertingService::new),
             new ServiceFactory("model-registry", ModelRegistryService::new),

@@ -87,6 +87,8 @@ class ShopAndAlertsTest {
                 Map.entry("realtime-loader.admin.port", "0"),
                 Map.entry("batch-loader.admin.port", "0"),
                 Map.entry("orchestrator.admin.port", "0"),
+                // No Spark job in this test: no job host taking CPU from it.
+                Map.entry("lakehouse.job-host.enabled", "false"),
                 Map.entry("alerting.http.port", "0"),
                 Map.entry("model-registry.port", "0"),
                 Map.entry("serving.gateway.port", "0"),
