@@ -118,6 +118,8 @@ class CollectorSecurityTest {
                         .set("access-control-request-method", "POST")
                         .set("access-control-request-headers", "content-type,x-write-key").build())
                 .aggregate().join();
+        assertThat(preflight.status().code()).isEqualTo(204);
+        assertThat(preflight.headers().get("allow")).isEqualTo("POST, OPTIONS");
         assertThat(preflight.headers().get("access-control-allow-origin")).isNull();
         AggregatedHttpResponse post = fixture.post(KEY, MediaType.JSON_UTF_8, Json.toBytes(validEvent()),
                 "origin", "https://evil.example");

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.QueryParams;
+import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -69,7 +70,10 @@ public final class WriteKeyCheck implements DecoratingHttpServiceFunction {
     @Override
     public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
         if (req.method() == HttpMethod.OPTIONS) {
-            return delegate.serve(ctx, req);
+            // The CORS decorator answers the preflights of allowed sites; one that reaches here (any other
+            // site, or none configured) gets the methods and no CORS headers, so a browser does not post.
+            req.abort();
+            return HttpResponse.of(ResponseHeaders.of(HttpStatus.NO_CONTENT, HttpHeaderNames.ALLOW, "POST, OPTIONS"));
         }
         String clientIp = ipResolver.resolve(ctx.remoteAddress().getAddress(),
                 req.headers().get(HttpHeaderNames.X_FORWARDED_FOR));

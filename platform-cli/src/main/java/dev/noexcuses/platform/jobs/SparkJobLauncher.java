@@ -175,6 +175,8 @@ public final class SparkJobLauncher {
         Optional<JobHostClient> host = jobHost();
         if (host.isPresent()) {
             try {
+                System.out.println("Running on the Spark job host at " + host.get().url()
+                        + " (its warm Spark session; its log: logs/spark-job-host.log in the data directory)");
                 return host.get().run(main, jobArguments(job, from, to, extra), env, System.out, System.err);
             } catch (JobHostClient.NotTaken e) {
                 System.err.println("Running the job in a JVM of its own: " + e.getMessage());

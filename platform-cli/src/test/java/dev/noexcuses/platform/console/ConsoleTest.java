@@ -291,6 +291,10 @@ class ConsoleTest {
     @Test
     @Order(4)
     void aTriggerFromTheRunsPageCreatesARunOfTheDay() throws Exception {
+        // The run's Spark jobs go to the job host once it has started Spark (it started with the platform).
+        Awaitility.await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> dev.noexcuses.lakehouse.host.HostState.read(
+                        dev.noexcuses.lakehouse.host.HostState.file(dataDir)).isPresent());
         browser.get(console + "/runs");
         wait(d -> d.findElement(By.id("scheduler-active")).isDisplayed());
         WebElement date = wait(d -> d.findElement(By.id("trigger-date-daily_lakehouse")));
@@ -319,7 +323,7 @@ class ConsoleTest {
     void theTriggeredRunBuildsTheDayWithTheRealLakehouseJobsAndThePageShowsItsGraphAndLogs() throws Exception {
         assertThat(triggeredRun).as("the run triggered from the page").isPositive();
         String cookie = login();
-        // The scheduler runs ./platform lakehouse run quality|curate|sessions|model --date DAY, one Spark JVM each.
+        // The scheduler runs ./platform lakehouse run quality|curate|sessions|model --date DAY, each on the Spark job host.
         JsonNode finished = Awaitility.await().atMost(Duration.ofMinutes(25)).pollInterval(Duration.ofSeconds(5))
                 .until(() -> {
                     JsonNode run = get("/api/runs/" + triggeredRun, cookie);
@@ -366,7 +370,8 @@ class ConsoleTest {
         long attempt = modelAttempt;
         wait(d -> d.findElement(By.id("log-" + attempt))).click();
         String log = wait(d -> d.findElement(By.id("log-text")).getText());
-        assertThat(log).contains("lakehouse run model --date " + day).contains("[model]");
+        assertThat(log).contains("lakehouse run model --date " + day).contains("[model]")
+                .contains("Running on the Spark job host");
         browser.executeScript("window.scrollTo(0, 0)");
         screenshot("runs");
         assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
