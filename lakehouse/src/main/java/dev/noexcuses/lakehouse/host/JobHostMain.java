@@ -38,9 +38,19 @@ public final class JobHostMain {
                 .filter(m -> !m.isEmpty()).collect(Collectors.toSet());
         long started = System.nanoTime();
         JobHost host = JobHost.listen(System.getenv(JobHost.TOKEN_ENV), mains, Integer.parseInt(a.value("port", "0")));
-        SparkSession spark = LakeSession.open(settings, "spark job host");
-        // The first use of the catalog loads Iceberg and the JDBC driver: done now, not in the first job.
-        spark.sql("SHOW NAMESPACES").collectAsList();
+        SparkSession spark;
+        try {
+            spark = LakeSession.open(settings, "spark job host");
+            // The first use of the catalog loads Iceberg and the JDBC driver: done now, not in the first job.
+            spark.sql("SHOW NAMESPACES").collectAsList();
+        } catch (RuntimeException e) {
+            // The HTTP server's threads would keep a JVM that cannot run jobs alive.
+            System.err.println("Spark job host cannot start Spark: " + e.getMessage());
+            e.printStackTrace(System.err);
+            host.close();
+            System.exit(1);
+            return;
+        }
         host.serve(new SharedSession(spark, System.out), output);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
