@@ -75,6 +75,9 @@ public final class SparkJobLauncher {
      */
     public List<String> hostCommand(String hostMain, int port, Path stateFile, long parentPid, List<String> mains) {
         List<String> cmd = new ArrayList<>(jvm(hostMain, config.getString("lakehouse.job-host.memory")));
+        // Out of memory, the host exits: the next jobs then run in JVMs of their own (a host alive but broken
+        // would fail them all).
+        cmd.add(cmd.indexOf("-cp"), "-XX:+ExitOnOutOfMemoryError");
         cmd.add("host");
         cmd.addAll(lakeArguments());
         cmd.addAll(List.of("--port", String.valueOf(port), "--state-file", stateFile.toString(),
