@@ -4,12 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import dev.noexcuses.lakehouse.host.JobHostClient;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import dev.noexcuses.lakehouse.host.JobHostClient;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
