@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import dev.noexcuses.lakehouse.JobSettings;
 import dev.noexcuses.lakehouse.host.JobHostClient;
 import java.io.File;
 import java.io.IOException;
@@ -151,9 +152,9 @@ public final class SparkJobLauncher {
     /** The lake's secrets, as the entry points read them from their environment. */
     public Map<String, String> lakeSecrets() {
         return Map.of(
-                "LAKEHOUSE_CATALOG_PASSWORD", config.getString("postgres.password"),
-                "LAKEHOUSE_S3_ACCESS_KEY", config.getString("s3.access-key"),
-                "LAKEHOUSE_S3_SECRET_KEY", config.getString("s3.secret-key"));
+                JobSettings.CATALOG_PASSWORD_ENV, config.getString("postgres.password"),
+                JobSettings.S3_ACCESS_KEY_ENV, config.getString("s3.access-key"),
+                JobSettings.S3_SECRET_KEY_ENV, config.getString("s3.secret-key"));
     }
 
     /** Runs the job to its end, its output on this console; returns its exit code. */
