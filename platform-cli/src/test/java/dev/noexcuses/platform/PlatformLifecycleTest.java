@@ -38,47 +38,21 @@ class PlatformLifecycleTest {
     @TempDir
     Path dataDir;
 
+    /**
+     * One platform's life: while {@code up} starts, status shows each component starting and other commands wait
+     * for it; once up, rows the batch loader buffered are committed by the clean stop ({@code ./platform down})
+     * even though it is the loader's first commit. One start for both: a start costs a minute of the suite.
+     */
     @Test
-    void aCleanStopCommitsWhatTheBatchLoaderBufferedEvenWhenItIsTheLoadersFirstCommit() throws Exception {
+    void whileUpStartsStatusShowsItAndCommandsWaitThenACleanStopCommitsWhatTheBatchLoaderBuffered() throws Exception {
         SimulationRun.Summary sent;
         Map<String, String> settings;
         String problems;
-        // Rows are committed only by the stop: far from the buffer's size and age limits.
+        // Rows are committed only by the stop: far from the buffer's size and age limits. Trino, which starts in the
+        // background after up is done, is left out: the foreground start is the subject.
         try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of("batch-loader.flush.max-age", "1h",
                 "local-infra.trino.enabled", "false"))) {
             settings = new HashMap<>(platform.settings());
-            platform.up();
-            try (EventClient client = EventClient.builder(URI.create(platform.collectorUrl()))
-                    .writeKey("local-dev-key").build()) {
-                sent = new SimulationRun(new WebShopSimulator(5, "web-shop", 20, 0, 0), client, null).run(200, null, 0);
-            }
-            assertThat(sent.accepted()).isEqualTo(200);
-            String metrics = "http://127.0.0.1:" + platform.setting("batch-loader.admin.port") + "/metrics";
-            Awaitility.await("200 rows buffered by the batch loader").atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofSeconds(1)).until(() -> sum(metrics, "batch_loader_buffered_rows") == 200);
-            assertThat(sum(metrics, "batch_loader_commits_total")).as("commits before the stop").isZero();
-
-            // ./platform down: SIGTERM to the platform, and wait for its clean stop.
-            PlatformProcess.Result down = platform.run("down");
-            assertThat(down.exitCode()).as(down.toString()).isZero();
-            assertThat(down.output()).contains("Stopping the platform (pid " + platform.pid() + ")", "Stopped.");
-            assertThat(Files.readString(platform.output())).contains("Stopped.");
-            problems = platform.problems();
-        }
-
-        // The lake as the platform left it: its PostgreSQL and S3 on the same data directory, nothing else running.
-        settings.put("platform.data-dir", dataDir.toString());
-        Config config = PlatformConfig.defaults(settings);
-        try (LocalInfra infra = LocalInfra.forPlatform(config, dataDir).start("postgres", "s3");
-             LakeCatalog lake = LakeCatalog.open(LakeSettings.from(infra.serviceConfig(config)))) {
-            assertThat(new LakeInspector(lake.catalog()).stats("raw.enriched_events").rows()).as(problems).isEqualTo(200);
-        }
-    }
-
-    @Test
-    void whileUpIsStartingStatusShowsEachComponentStartingAndOtherCommandsWaitForIt() throws Exception {
-        // Trino, which starts in the background after up is done, is left out: the foreground start is the subject.
-        try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of("local-infra.trino.enabled", "false"))) {
             platform.start();
             // Caught early, while the infrastructure starts: long before the services are up.
             Awaitility.await("up writes that it is starting").atMost(Duration.ofMinutes(2))
@@ -112,6 +86,31 @@ class PlatformLifecycleTest {
             PlatformProcess.Result ready = platform.run("status");
             assertThat(ready.exitCode()).as(ready.toString()).isZero();
             assertThat(ready.output()).doesNotContain("starting");
+
+            try (EventClient client = EventClient.builder(URI.create(platform.collectorUrl()))
+                    .writeKey("local-dev-key").build()) {
+                sent = new SimulationRun(new WebShopSimulator(5, "web-shop", 20, 0, 0), client, null).run(200, null, 0);
+            }
+            assertThat(sent.accepted()).isEqualTo(200);
+            String metrics = "http://127.0.0.1:" + platform.setting("batch-loader.admin.port") + "/metrics";
+            Awaitility.await("200 rows buffered by the batch loader").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> sum(metrics, "batch_loader_buffered_rows") == 200);
+            assertThat(sum(metrics, "batch_loader_commits_total")).as("commits before the stop").isZero();
+
+            // ./platform down: SIGTERM to the platform, and wait for its clean stop.
+            PlatformProcess.Result down = platform.run("down");
+            assertThat(down.exitCode()).as(down.toString()).isZero();
+            assertThat(down.output()).contains("Stopping the platform (pid " + platform.pid() + ")", "Stopped.");
+            assertThat(Files.readString(platform.output())).contains("Stopped.");
+            problems = platform.problems();
+        }
+
+        // The lake as the platform left it: its PostgreSQL and S3 on the same data directory, nothing else running.
+        settings.put("platform.data-dir", dataDir.toString());
+        Config config = PlatformConfig.defaults(settings);
+        try (LocalInfra infra = LocalInfra.forPlatform(config, dataDir).start("postgres", "s3");
+             LakeCatalog lake = LakeCatalog.open(LakeSettings.from(infra.serviceConfig(config)))) {
+            assertThat(new LakeInspector(lake.catalog()).stats("raw.enriched_events").rows()).as(problems).isEqualTo(200);
         }
     }
 
