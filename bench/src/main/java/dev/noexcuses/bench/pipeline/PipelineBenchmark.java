@@ -296,20 +296,57 @@ public final class PipelineBenchmark {
                 DRAIN_LIMIT.toSeconds(), lags);
     }
 
+    /** A probe event handed to the collector and not yet found in the index. */
+    private record Pending(long sentNanos, Instant sentAt) {}
+
     /**
-     * Sends one marked event every 100 ms and polls the search index for it every 50 ms: the time
-     * from handing it to the collector to the first search that finds it, and its parts from the
-     * document's own timestamps (collector received_at, enricher enriched_at; one clock here).
+     * Sends one marked event every 100 ms while one poller searches the index every 50 ms for all the
+     * events not yet found, in one query: the time from handing an event to the collector to the first
+     * search that finds it, and its parts from the document's own timestamps (collector received_at,
+     * enricher enriched_at, loader sent_at; one clock here). One query per poll keeps the probe's own
+     * load at 20 searches/s whatever the latency (a poller per event added 20 searches/s per event in
+     * flight: hundreds per second once latency grew, which slowed OpenSearch and the cores further).
      */
     private static long probeLatency(PlatformRuntime runtime, Config services, Duration duration, LatencyRun run) {
         String url = services.getString("opensearch.url");
         HttpClient http = HttpClient.newHttpClient();
-        long notFound = 0;
+        Map<String, Pending> pending = new ConcurrentHashMap<>();
+        AtomicBoolean sending = new AtomicBoolean(true);
+        AtomicLong notFound = new AtomicLong();
+        Thread poller = new Thread(() -> {
+            while (sending.get() || !pending.isEmpty()) {
+                long pollStart = System.nanoTime();
+                if (!pending.isEmpty()) {
+                    Map<String, JsonNode> hits = find(http, url, List.copyOf(pending.keySet()));
+                    long t1 = System.nanoTime();
+                    Instant foundAt = Instant.now();
+                    hits.forEach((id, source) -> {
+                        Pending p = pending.remove(id);
+                        if (p != null) {
+                            record(run, source, t1 - p.sentNanos(), p.sentAt(), foundAt);
+                        }
+                    });
+                    long giveUp = t1 - TimeUnit.SECONDS.toNanos(30);
+                    pending.values().removeIf(p -> {
+                        boolean expired = p.sentNanos() < giveUp;
+                        if (expired) {
+                            notFound.incrementAndGet();
+                        }
+                        return expired;
+                    });
+                }
+                long sleepMs = 50 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pollStart);
+                try {
+                    Thread.sleep(Math.max(1, sleepMs));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "latency-probe-poller");
+        poller.start();
         try (EventClient probe = EventClient.builder(URI.create(runtime.collectorUrl())).writeKey("local-dev-key")
                 .batchSize(1).linger(Duration.ZERO).senders(1).build()) {
             long end = System.nanoTime() + duration.toNanos();
-            List<Thread> waiters = new ArrayList<>();
-            AtomicLong found = new AtomicLong();
             while (System.nanoTime() < end) {
                 ObjectNode event = Json.mapper().createObjectNode();
                 String id = java.util.UUID.randomUUID().toString();
@@ -317,65 +354,53 @@ public final class PipelineBenchmark {
                         .put("event_time", Instant.now().toString()).put("source", "web-shop")
                         .put("anonymous_id", "probe").putObject("data").put("url", "https://shop.example.com/")
                         .put("page_type", "home");
-                long t0 = System.nanoTime();
-                Instant sentAt = Instant.now();
+                pending.put(id, new Pending(System.nanoTime(), Instant.now()));
                 probe.send(event);
-                Thread waiter = new Thread(() -> {
-                    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (System.nanoTime() < giveUp) {
-                        JsonNode source = find(http, url, id);
-                        if (source != null) {
-                            long t1 = System.nanoTime();
-                            Instant foundAt = Instant.now();
-                            run.total().add(t1 - t0);
-                            found.incrementAndGet();
-                            Instant received = Instant.parse(source.at("/collector/received_at").asText());
-                            Instant enriched = Instant.parse(source.at("/enrichments/enriched_at").asText());
-                            run.toCollector().add(Math.max(0, Duration.between(sentAt, received).toNanos()));
-                            run.enriching().add(Math.max(0, Duration.between(received, enriched).toNanos()));
-                            run.indexing().add(Math.max(0, Duration.between(enriched, foundAt).toNanos()));
-                            // The loader stamps its bulk request: before it, the enricher's commit, the
-                            // loader's read and its wait; after it, the bulk and OpenSearch's refresh.
-                            JsonNode sentAtBulk = source.at("/loader/sent_at");
-                            if (sentAtBulk.isTextual()) {
-                                run.toBulk().add(Math.max(0, Duration.between(enriched,
-                                        Instant.parse(sentAtBulk.asText())).toNanos()));
-                            }
-                            return;
-                        }
-                        try {
-                            Thread.sleep(50);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                });
-                waiter.start();
-                waiters.add(waiter);
                 Thread.sleep(100);
             }
-            for (Thread w : waiters) {
-                w.join();
-            }
-            notFound = waiters.size() - found.get();
+            sending.set(false);
+            poller.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return notFound;
+        return notFound.get();
     }
 
-    private static JsonNode find(HttpClient http, String url, String id) {
-        try {
-            String body = "{\"size\":1,\"_source\":[\"collector.received_at\",\"enrichments.enriched_at\",\"loader.sent_at\"],"
-                    + "\"query\":{\"ids\":{\"values\":[\"" + id + "\"]}}}";
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/events-enriched-*/_search"))
-                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode hits = Json.mapper().readTree(r.body()).path("hits").path("hits");
-            return hits.size() > 0 ? hits.get(0).get("_source") : null;
-        } catch (Exception e) {
-            return null;
+    private static void record(LatencyRun run, JsonNode source, long totalNanos, Instant sentAt, Instant foundAt) {
+        run.total().add(totalNanos);
+        Instant received = Instant.parse(source.at("/collector/received_at").asText());
+        Instant enriched = Instant.parse(source.at("/enrichments/enriched_at").asText());
+        run.toCollector().add(Math.max(0, Duration.between(sentAt, received).toNanos()));
+        run.enriching().add(Math.max(0, Duration.between(received, enriched).toNanos()));
+        run.indexing().add(Math.max(0, Duration.between(enriched, foundAt).toNanos()));
+        // The loader stamps its bulk request: before it, the enricher's commit, the loader's read and
+        // its wait; after it, the bulk and OpenSearch's refresh.
+        JsonNode sentAtBulk = source.at("/loader/sent_at");
+        if (sentAtBulk.isTextual()) {
+            run.toBulk().add(Math.max(0, Duration.between(enriched, Instant.parse(sentAtBulk.asText())).toNanos()));
         }
+    }
+
+    /** The documents among {@code ids} that a search finds now, by id (none when the search fails). */
+    private static Map<String, JsonNode> find(HttpClient http, String url, List<String> ids) {
+        Map<String, JsonNode> found = new LinkedHashMap<>();
+        try {
+            ObjectNode body = Json.mapper().createObjectNode();
+            body.put("size", ids.size());
+            body.putArray("_source").add("collector.received_at").add("enrichments.enriched_at").add("loader.sent_at");
+            var values = body.putObject("query").putObject("ids").putArray("values");
+            ids.forEach(values::add);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/events-enriched-*/_search"))
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().writeValueAsString(body)))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            for (JsonNode hit : Json.mapper().readTree(r.body()).path("hits").path("hits")) {
+                found.put(hit.path("_id").asText(), hit.get("_source"));
+            }
+        } catch (Exception e) {
+            // A failed poll finds nothing; the next one asks again.
+        }
+        return found;
     }
 
     private static void awaitDrainedQuietly(Config services) throws Exception {

@@ -24,7 +24,6 @@ import dev.noexcuses.common.intake.WriteKeys;
 import io.grpc.Status;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -82,15 +81,17 @@ public final class WriteKeyCheck implements DecoratingHttpServiceFunction {
             // navigator.sendBeacon cannot set headers: browsers leaving a page send the key in the query.
             presented = QueryParams.fromQueryString(ctx.query()).get(QUERY_PARAMETER);
         }
-        Optional<Set<String>> sources = keys.get().sourcesOf(presented);
-        if (sources.isPresent()) {
-            new AuthenticatedRequest(sources.get(), WriteKeys.fingerprint(presented), clientIp).attachTo(ctx);
+        // One SHA-256 per request gives both the key's sources and its fingerprint.
+        WriteKeys.Check check = keys.get().check(presented);
+        if (check.sources().isPresent()) {
+            new AuthenticatedRequest(check.sources().get(), check.fingerprint(), clientIp).attachTo(ctx);
             return delegate.serve(ctx, req);
         }
-        return refuse(ctx, req, presented, clientIp);
+        return refuse(ctx, req, presented, check.fingerprint(), clientIp);
     }
 
-    private HttpResponse refuse(ServiceRequestContext ctx, HttpRequest req, String presented, String clientIp) {
+    private HttpResponse refuse(ServiceRequestContext ctx, HttpRequest req, String presented, String fingerprint,
+                                String clientIp) {
         metrics.authFailure();
         boolean grpc = Answers.isGrpc(req.contentType());
         String reason = presented == null || presented.isBlank()
@@ -109,8 +110,7 @@ public final class WriteKeyCheck implements DecoratingHttpServiceFunction {
             return answer;
         }
         RequestInfo info = new RequestInfo(requestId, Instant.now(), clientIp,
-                req.headers().get(HttpHeaderNames.USER_AGENT), grpc ? "grpc" : "rest", Set.of(),
-                WriteKeys.fingerprint(presented));
+                req.headers().get(HttpHeaderNames.USER_AGENT), grpc ? "grpc" : "rest", Set.of(), fingerprint);
         MediaType type = req.contentType();
         boolean binary = type == null || !(type.isJson() || type.is(MediaType.ANY_TEXT_TYPE));
         // One byte more than is kept, so the record can say the body was longer (payload_truncated).

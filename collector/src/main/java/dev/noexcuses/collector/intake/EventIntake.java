@@ -52,7 +52,7 @@ public final class EventIntake {
                 request.transport());
         // Built once per request and shared by its events: the envelope is the client's event (as
         // parsed) with this metadata attached, written without another object mapping.
-        ObjectNode metadataNode = Json.mapper().valueToTree(metadata);
+        ObjectNode metadataNode = metadataNode(metadata);
         for (int i = 0; i < events.size(); i++) {
             IncomingEvent incoming = events.get(i);
             JsonNode json = incoming.json();
@@ -120,6 +120,23 @@ public final class EventIntake {
         event.remove("enrichments");
         event.set("collector", metadata);
         return event;
+    }
+
+    /**
+     * The metadata as the envelope's {@code collector} object: what {@code valueToTree} makes of the
+     * record (snake_case names, ISO-8601 instant, nulls kept), built directly because the reflective
+     * mapping cost more than the rest of a single-event request's metadata work.
+     */
+    static ObjectNode metadataNode(CollectorMetadata metadata) {
+        ObjectNode node = Json.mapper().createObjectNode();
+        node.put("received_at", metadata.receivedAt() == null ? null : metadata.receivedAt().toString());
+        node.put("collector_host", metadata.collectorHost());
+        node.put("request_id", metadata.requestId());
+        node.put("client_ip", metadata.clientIp());
+        node.put("user_agent", metadata.userAgent());
+        node.put("authenticated_source", metadata.authenticatedSource());
+        node.put("transport", metadata.transport());
+        return node;
     }
 
     /** Per-user order: keyed by the user, or the anonymous id. */

@@ -103,11 +103,63 @@ public final class TopLevelValidator {
 
     /** Parses ISO-8601 with an offset or Z; null when it is not one. */
     public static Instant parseInstant(String text) {
+        Instant utc = parseUtc(text);
+        if (utc != null) {
+            return utc;
+        }
         try {
             return OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    private static final int[] NANOS_PER_FRACTION_DIGIT = {0, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000,
+            1_000, 100, 10, 1};
+
+    /**
+     * The shape every SDK and browser sends, {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z}, read without the
+     * general ISO parser, which was half the cost of the top-level checks; null for any other shape
+     * and for values of this shape that are not a date and time (the general parser then decides, and
+     * refuses those as well).
+     */
+    private static Instant parseUtc(String t) {
+        int n = t.length();
+        if (n < 20 || n > 30 || n == 21 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T'
+                || t.charAt(13) != ':' || t.charAt(16) != ':' || t.charAt(n - 1) != 'Z'
+                || (n > 20 && t.charAt(19) != '.')) {
+            return null;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 7);
+        int day = digits(t, 8, 10);
+        int hour = digits(t, 11, 13);
+        int minute = digits(t, 14, 16);
+        int second = digits(t, 17, 19);
+        int fraction = n > 20 ? digits(t, 20, n - 1) : 0;
+        if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || fraction < 0) {
+            return null;
+        }
+        try {
+            long epochSecond = java.time.LocalDateTime.of(year, month, day, hour, minute, second)
+                    .toEpochSecond(java.time.ZoneOffset.UTC);
+            return Instant.ofEpochSecond(epochSecond, n > 20 ? (long) fraction * NANOS_PER_FRACTION_DIGIT[n - 21] : 0);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    /** The decimal number in {@code t[from, to)}, or -1 when a character there is not an ASCII digit. */
+    private static int digits(String t, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     private static String requiredText(JsonNode event, String field, List<FailureError> errors) {

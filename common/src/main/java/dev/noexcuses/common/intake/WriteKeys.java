@@ -57,12 +57,24 @@ public final class WriteKeys {
         return new WriteKeys(sourcesByHash);
     }
 
+    /**
+     * A presented key, checked: the sources it may send for (empty when it is missing or unknown) and
+     * its {@link #fingerprint}.
+     */
+    public record Check(Optional<Set<String>> sources, String fingerprint) {}
+
+    /** Checks a presented key with one SHA-256 (the collector does this per request). */
+    public Check check(String presentedKey) {
+        if (presentedKey == null || presentedKey.isBlank()) {
+            return new Check(Optional.empty(), "none");
+        }
+        String hash = sha256Hex(presentedKey.trim());
+        return new Check(Optional.ofNullable(sourcesByHash.get(hash)), fingerprintOfHash(hash));
+    }
+
     /** The sources a presented key may send for; empty when the key is missing or unknown. */
     public Optional<Set<String>> sourcesOf(String presentedKey) {
-        if (presentedKey == null || presentedKey.isBlank()) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(sourcesByHash.get(sha256Hex(presentedKey.trim())));
+        return check(presentedKey).sources();
     }
 
     /**
@@ -88,7 +100,11 @@ public final class WriteKeys {
         if (key == null || key.isBlank()) {
             return "none";
         }
-        return SHA256_PREFIX + sha256Hex(key.trim()).substring(0, 12);
+        return fingerprintOfHash(sha256Hex(key.trim()));
+    }
+
+    private static String fingerprintOfHash(String hash) {
+        return SHA256_PREFIX + hash.substring(0, 12);
     }
 
     /** The value to put in the configuration instead of {@code key}: {@code sha256:<hex>}. */
