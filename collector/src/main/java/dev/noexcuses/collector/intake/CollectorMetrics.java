@@ -15,7 +15,7 @@ public final class CollectorMetrics {
     private final MeterRegistry registry;
     private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
-    private final Map<String, Timer> latency = new ConcurrentHashMap<>();
+    private final Map<String, Map<Integer, Timer>> latency = new ConcurrentHashMap<>();
     private final Counter authFailures;
     private final Counter authFailuresUnrecorded;
     private final Counter keyReloads;
@@ -64,11 +64,13 @@ public final class CollectorMetrics {
     }
 
     public void request(String transport, int status, Duration elapsed) {
-        latency.computeIfAbsent(transport + "/" + status, k -> Timer.builder("collector.request.latency")
-                .tag("transport", transport).tag("status", String.valueOf(status))
-                .description("Time from request start to answer, including Kafka acknowledgement")
-                .publishPercentileHistogram()
-                .register(registry)).record(elapsed);
+        // Looked up by transport, then status, so that no key is built per request.
+        latency.computeIfAbsent(transport, t -> new ConcurrentHashMap<>())
+                .computeIfAbsent(status, s -> Timer.builder("collector.request.latency")
+                        .tag("transport", transport).tag("status", String.valueOf(status))
+                        .description("Time from request start to answer, including Kafka acknowledgement")
+                        .publishPercentileHistogram()
+                        .register(registry)).record(elapsed);
     }
 
     public MeterRegistry registry() {
