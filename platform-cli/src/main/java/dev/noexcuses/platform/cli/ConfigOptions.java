@@ -31,6 +31,16 @@ public final class ConfigOptions {
         return PlatformConfig.load(Optional.ofNullable(configFile), sets);
     }
 
+    /** These options as arguments of another {@code ./platform} command on the same platform. */
+    List<String> arguments(Config config) {
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir(config).toString()));
+        if (configFile != null) {
+            args.addAll(List.of("--config", configFile.toString()));
+        }
+        overrides.forEach(o -> args.addAll(List.of("--set", o)));
+        return args;
+    }
+
     Path dataDir(Config config) {
         return Path.of(config.getString("platform.data-dir")).toAbsolutePath().normalize();
     }

@@ -1,12 +1,6 @@
 package dev.noexcuses.platform.cli;
 
 import com.typesafe.config.Config;
-import dev.noexcuses.orchestrator.dag.DagCatalog;
-import dev.noexcuses.orchestrator.dag.ShippedDags;
-import dev.noexcuses.orchestrator.run.DagRun;
-import dev.noexcuses.orchestrator.run.DagRuns;
-import dev.noexcuses.orchestrator.run.Database;
-import dev.noexcuses.orchestrator.run.TaskInstance;
 import dev.noexcuses.platform.report.StageCounts;
 import dev.noexcuses.platform.verify.RunLog;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
@@ -15,8 +9,6 @@ import dev.noexcuses.producers.simulator.HistoryRun;
 import dev.noexcuses.producers.simulator.HistorySimulator;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,10 +29,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--exit", description = "Stop the platform after the report instead of staying up.")
     boolean exit;
 
-    @Option(names = "--history-days", paramLabel = "N", defaultValue = "2",
-            description = "Days of past web-shop traffic to send first, then model with the daily_lakehouse DAG "
-                    + "(default: ${DEFAULT-VALUE}; 0 skips the lakehouse part).")
+    @Option(names = "--history-days", paramLabel = "N", defaultValue = "42",
+            description = "Days of past web-shop traffic to send first, then build into the lake model and the features, "
+                    + "and, from " + (DemoHistoryBuild.TRAINING_DAYS + 1) + " days on, train the churn model, promote it "
+                    + "and score the users (default: ${DEFAULT-VALUE}; 2 builds the lake and features only; 0 skips it all).")
     int historyDays;
+
+    /** Users of the past traffic: enough for the churn model's holdout, few enough for a quick demo. */
+    private static final int HISTORY_USERS = 200;
 
     @Override
     public Integer call() throws Exception {
@@ -65,9 +61,12 @@ final class DemoCommand implements Callable<Integer> {
                     producer.rate == 0 ? "max" : String.valueOf((long) producer.rate), producer.seed(),
                     producer.invalidShare * 100, producer.duplicateShare * 100);
             java.util.Optional<HistoryRun.Summary> history = java.util.Optional.empty();
+            List<String> historyUsers = List.of();
             if (historyDays > 0) {
-                HistorySimulator past = new HistorySimulator(producer.seed(), producer.source, Math.min(producer.users, 200),
+                int users = Math.min(producer.users, HISTORY_USERS);
+                HistorySimulator past = new HistorySimulator(producer.seed(), producer.source, users,
                         java.time.Duration.ofDays(historyDays), Instant.now());
+                historyUsers = past.userIds();
                 System.out.printf("Sending %d days of past web-shop traffic (%s..%s) for the lakehouse%n", historyDays,
                         past.firstDay(), past.lastDay());
                 try (EventClient client = producer.client(runtime.collectorUrl())) {
@@ -83,20 +82,26 @@ final class DemoCommand implements Callable<Integer> {
             new RunLog("demo", start, Instant.now(), summary.acceptedIds(), summary.rejected())
                     .write(options.dataDir(config));
             System.out.println("Waiting for every stage to finish this run's events...");
-            StageCounts counts = awaitSettled(runtime, summary, start);
+            StageCounts counts = awaitSettled(runtime, summary.acceptedIds(), start);
             printReport(summary, counts);
-            java.util.Optional<LakehouseRuns> lakehouseRuns = history.map(h -> LakehouseRuns.queue(runtime, h));
+            java.util.Optional<DemoHistoryBuild> historyBuild = java.util.Optional.empty();
+            if (history.isPresent()) {
+                System.out.println("Waiting for the past traffic to reach the lake...");
+                awaitSettled(runtime, history.get().acceptedIds(), start);
+                historyBuild = java.util.Optional.of(new DemoHistoryBuild(runtime, options.arguments(config),
+                        history.get().eventsPerDay().firstKey(), history.get().eventsPerDay().lastKey(), historyUsers));
+            }
             if (!exit) {
                 Foreground.printWhereToLook(runtime);
-                // One Spark job after another takes minutes a day: the runs go on while the platform is up.
-                lakehouseRuns.ifPresent(LakehouseRuns::followInBackground);
+                // One Spark job after another takes minutes: the builds go on while the platform is up.
+                historyBuild.ifPresent(DemoHistoryBuild::followInBackground);
                 Foreground.waitForShutdown(runtime);
                 return 0;
             }
-            int lakehouse = lakehouseRuns.isPresent() ? lakehouseRuns.get().follow() : 0;
+            int built = historyBuild.isPresent() ? historyBuild.get().run() : 0;
             boolean consistent = counts.rawDistinct() == summary.acceptedIds().size()
                     && counts.rawDlq() >= summary.rejected() && summary.failed() == 0;
-            return consistent && lakehouse == 0 ? 0 : 1;
+            return consistent && built == 0 ? 0 : 1;
         } finally {
             if (exit) {
                 runtime.close();
@@ -104,112 +109,15 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The lake model and the features of the days sent, built the way production builds them: a run of the
-     * orchestrator's daily_lakehouse DAG per day (a backfill), then, once those are done, a run of
-     * daily_features per day (features.* built from the model, changed rows materialised into Redis). The
-     * platform's scheduler runs them in date order, so the runs, their attempts and logs are in the run history,
-     * on the console's Runs page and in ./platform dags runs.
-     */
-    private record LakehouseRuns(Config config, java.time.LocalDate from, java.time.LocalDate to,
-                                 List<DagRun> lakehouse) {
-        static LakehouseRuns queue(PlatformRuntime runtime, HistoryRun.Summary history) {
-            java.time.LocalDate from = history.eventsPerDay().firstKey();
-            java.time.LocalDate to = history.eventsPerDay().lastKey();
-            Config config = runtime.serviceConfig();
-            List<DagRun> queued = backfill(config, ShippedDags.dailyLakehouse().id(), from, to,
-                    "each day runs quality -> curate -> sessions -> model, one Spark job at a time");
-            return new LakehouseRuns(config, from, to, queued);
-        }
-
-        private static List<DagRun> backfill(Config config, String dag, java.time.LocalDate from,
-                                             java.time.LocalDate to, String what) {
-            try (Database db = DagsCommand.open(config)) {
-                List<DagRun> queued = new DagRuns(db, DagCatalog.shipped(), Clock.systemUTC()).backfill(dag, from, to);
-                System.out.println();
-                System.out.printf("Queued %d run(s) of %s for %s..%s (./platform dags backfill %s --from %s --to %s): %s%n",
-                        queued.size(), dag, from, to, dag, from, to, what);
-                return queued;
-            }
-        }
-
-        void followInBackground() {
-            System.out.println("The runs go on while the platform is up; progress follows here, and on the console's "
-                    + "Runs page.");
-            Thread follower = new Thread(() -> {
-                try {
-                    follow();
-                } catch (Exception e) {
-                    // The platform stopped (Ctrl-C) while runs were going: they resume at the next start.
-                }
-            }, "demo-lakehouse-runs");
-            follower.setDaemon(true);
-            follower.start();
-        }
-
-        /**
-         * Follows the lakehouse runs to their end, then queues and follows the feature runs of the same days, with
-         * progress, then prints them; 0 unless one failed for another reason than its data's quality.
-         */
-        int follow() throws InterruptedException {
-            Outcome lake = followAndPrint(lakehouse);
-            if (lake != Outcome.ALL_SUCCEEDED) {
-                // The features of a day wait for its model: without one they would retry for hours.
-                System.out.println("Features not built: not every day's lakehouse model was built (see above); "
-                        + "./platform dags backfill daily_features --from " + from + " --to " + to + " builds them later.");
-                return lake == Outcome.FAILED ? 1 : 0;
-            }
-            List<DagRun> features = backfill(config, ShippedDags.dailyFeatures().id(), from, to,
-                    "each day builds features.* from the day's model, then writes the changed rows into Redis");
-            boolean failedOtherwise = followAndPrint(features) != Outcome.ALL_SUCCEEDED;
-            System.out.println("Features: ./platform features list, ./platform features get USER_KEY (online, from Redis), "
-                    + "docs/feature-store.md");
-            return failedOtherwise ? 1 : 0;
-        }
-
-        /** How a backfill ended: every run succeeded; some stopped only on their data's quality checks; or some failed. */
-        private enum Outcome { ALL_SUCCEEDED, QUALITY_STOPPED, FAILED }
-
-        private Outcome followAndPrint(List<DagRun> queued) throws InterruptedException {
-            try (Database db = DagsCommand.open(config)) {
-                DagRuns runs = new DagRuns(db, DagCatalog.shipped(), Clock.systemUTC());
-                new DagsCommand.Progress(runs, config, db).follow(queued);
-                System.out.println();
-                System.out.printf("  %-16s %-10s %-8s %9s  %s%n", "DAG", "DAY", "STATE", "DURATION", "TASKS");
-                boolean failedOtherwise = false;
-                boolean allSucceeded = true;
-                for (DagRun r : queued) {
-                    DagRun now = runs.refresh(r);
-                    List<TaskInstance> tasks = runs.tasks(now);
-                    System.out.printf("  %-16s %-10s %-8s %9s  %s%n", now.dagId(), now.date(), now.state(),
-                            now.startedAt() == null || now.endedAt() == null ? "-"
-                                    : DagsCommand.human(Duration.between(now.startedAt(), now.endedAt())),
-                            DagsCommand.tasksLine(tasks));
-                    if (now.reason() != null) {
-                        System.out.printf("  %-16s %s%n", "", "why: " + now.reason());
-                    }
-                    // A day that fails its quality checks is news, not a broken demo.
-                    boolean qualityStopped = tasks.stream().anyMatch(t -> t.taskId().equals("quality")
-                            && t.state().equals("failed"));
-                    failedOtherwise |= !now.state().equals("success") && !qualityStopped;
-                    allSucceeded &= now.state().equals("success");
-                }
-                System.out.println("Runs, attempts and logs: ./platform dags runs " + queued.get(0).dagId()
-                        + " --date DAY, or the console's Runs page");
-                return failedOtherwise ? Outcome.FAILED : allSucceeded ? Outcome.ALL_SUCCEEDED : Outcome.QUALITY_STOPPED;
-            }
-        }
-    }
-
     /** Reads the stages until two reads two seconds apart agree (bounded), showing progress. */
-    private static StageCounts awaitSettled(PlatformRuntime runtime, SimulationRun.Summary summary, Instant start)
+    private static StageCounts awaitSettled(PlatformRuntime runtime, java.util.Set<String> acceptedIds, Instant start)
             throws InterruptedException {
         var stores = Connections.downstreamStores(runtime.serviceConfig());
-        StageCounts previous = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start, stores);
+        StageCounts previous = StageCounts.read(runtime.serviceConfig(), acceptedIds, start, stores);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             Thread.sleep(2000);
-            StageCounts now = StageCounts.read(runtime.serviceConfig(), summary.acceptedIds(), start, stores);
+            StageCounts now = StageCounts.read(runtime.serviceConfig(), acceptedIds, start, stores);
             System.out.printf("  raw %,d -> enriched %,d, failed %,d; %s%n", now.rawRecords(), now.enriched(),
                     now.enrichedFailed(), now.downstream());
             if (now.equals(previous)) {

@@ -101,6 +101,11 @@ public final class HistorySimulator {
         }
     }
 
+    /** The simulated users' ids, the lake's user keys of their logged-in traffic. */
+    public List<String> userIds() {
+        return users.stream().map(u -> u.userId).toList();
+    }
+
     public LocalDate firstDay() {
         return firstDay;
     }
