@@ -16,18 +16,23 @@ import java.util.function.Supplier;
 final class LoadedModels {
     private static final Object LOCK = new Object();
     private static long broadcastId = Long.MIN_VALUE;
+    private static int poolThreads;
     private static ConcurrentLinkedQueue<ChurnModel> idle = new ConcurrentLinkedQueue<>();
 
     private LoadedModels() {}
 
-    /** A model of broadcast {@code id} for one task; {@code file} gives the model file when one must be loaded. */
-    static Lease borrow(long id, Supplier<byte[]> file) {
+    /**
+     * A model of broadcast {@code id} scoring with {@code threads} XGBoost threads, for one task; {@code file} gives the
+     * model file when one must be loaded.
+     */
+    static Lease borrow(long id, Supplier<byte[]> file, int threads) {
         ConcurrentLinkedQueue<ChurnModel> pool;
         synchronized (LOCK) {
-            if (broadcastId != id) {
+            if (broadcastId != id || poolThreads != threads) {
                 ConcurrentLinkedQueue<ChurnModel> stale = idle;
                 idle = new ConcurrentLinkedQueue<>();
                 broadcastId = id;
+                poolThreads = threads;
                 for (ChurnModel m; (m = stale.poll()) != null; ) {
                     m.close();
                 }
@@ -36,7 +41,7 @@ final class LoadedModels {
         }
         ChurnModel model = pool.poll();
         if (model == null) {
-            model = ChurnModel.load(file.get()).threads(1);
+            model = ChurnModel.load(file.get()).threads(threads);
         }
         return new Lease(id, model, pool);
     }

@@ -20,8 +20,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Scores a DataFrame with the model file on Spark: each partition's rows are read in batches straight from Spark's
  * own row format into one float matrix each (no {@code Row} objects, no boxed values), scored by a model loaded once
- * per executor JVM and task slot ({@link LoadedModels}, one XGBoost thread each: Spark runs the tasks in parallel),
- * and emitted with their pass-through columns. Input columns: the {@value #KEY_COLUMNS} pass-through columns, then
+ * per executor JVM and task slot ({@link LoadedModels}), and emitted with their pass-through columns. XGBoost gets one
+ * thread per task when the tasks fill the executors' cores, more when there are fewer partitions than cores (a
+ * small run whose rows sit in one partition). Input columns: the {@value #KEY_COLUMNS} pass-through columns, then
  * the model's features in its order (doubles, null for missing); output: the pass-through columns, then
  * {@code score}.
  */
@@ -32,12 +33,14 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
     private final DataType[] keyTypes;
     private final int features;
     private final int batch;
+    private final int threads;
 
-    private PartitionScorer(Broadcast<byte[]> model, DataType[] keyTypes, int features, int batch) {
+    private PartitionScorer(Broadcast<byte[]> model, DataType[] keyTypes, int features, int batch, int threads) {
         this.model = model;
         this.keyTypes = keyTypes;
         this.features = features;
         this.batch = batch;
+        this.threads = threads;
     }
 
     /** {@code input} scored: its first KEY_COLUMNS columns, then {@code score}. */
@@ -61,8 +64,22 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
         // Spark's internal rows in and out: the public Row path (a SafeProjection to 30 boxed fields per row, and an
         // encoder back) cost more than XGBoost itself (docs/benchmarks.md, ML pipelines).
         RDD<InternalRow> rows = ((org.apache.spark.sql.classic.Dataset<Row>) input).queryExecution().toRdd();
-        RDD<InternalRow> scored = rows.toJavaRDD().mapPartitions(new PartitionScorer(model, keyTypes, features, batch)).rdd();
+        int threads = xgboostThreads(spark, rows.getNumPartitions());
+        RDD<InternalRow> scored = rows.toJavaRDD().mapPartitions(new PartitionScorer(model, keyTypes, features, batch,
+                threads)).rdd();
         return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored, output(in), false);
+    }
+
+    /**
+     * XGBoost threads per task: the cores a task has to itself when the partitions are fewer than the task slots
+     * (Spark runs them all at once), at most an executor's cores; one when the tasks fill the slots already.
+     */
+    static int xgboostThreads(SparkSession spark, int partitions) {
+        int slots = spark.sparkContext().defaultParallelism();
+        var conf = spark.sparkContext().getConf();
+        int executorCores = conf.contains("spark.executor.cores") ? conf.getInt("spark.executor.cores", 1)
+                : spark.sparkContext().isLocal() ? Runtime.getRuntime().availableProcessors() : 1;
+        return Math.max(1, Math.min(executorCores, slots / Math.max(1, partitions)));
     }
 
     /** {@code in}'s first KEY_COLUMNS fields, then score. */
@@ -89,7 +106,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
         if (!rows.hasNext()) {
             return java.util.Collections.emptyIterator();
         }
-        LoadedModels.Lease lease = LoadedModels.borrow(model.id(), model::value);
+        LoadedModels.Lease lease = LoadedModels.borrow(model.id(), model::value, threads);
         // Back to the pool when the task ends, also when it fails or stops reading early.
         org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
         if (task != null) {
@@ -97,7 +114,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
         }
         return new Iterator<>() {
             private final scala.Function2<SpecializedGetters, Object, Object>[] keyReaders = readers(keyTypes);
-            private final Object[][] keys = new Object[batch][];
+            private final InternalRow[] kept = new InternalRow[batch];
             private final float[] values = new float[batch * features];
             private float[] scores = new float[0];
             private int pending;
@@ -118,14 +135,10 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
                 }
                 int n = 0;
                 while (n < batch && rows.hasNext()) {
-                    InternalRow row = rows.next();
-                    Object[] key = new Object[KEY_COLUMNS + 1];
-                    for (int i = 0; i < KEY_COLUMNS; i++) {
-                        // The input's rows are reused buffers: keep copies of what passes through.
-                        Object v = keyReaders[i].apply(row, i);
-                        key[i] = v instanceof org.apache.spark.unsafe.types.UTF8String s ? s.copy() : v;
-                    }
-                    keys[n] = key;
+                    // The input's rows are reused buffers: keep a copy of each until its score is known (one copy
+                    // of the row is cheaper than one of each pass-through string; the features are read below).
+                    InternalRow row = rows.next().copy();
+                    kept[n] = row;
                     int at = n * features;
                     for (int c = 0; c < features; c++) {
                         int column = KEY_COLUMNS + c;
@@ -144,9 +157,13 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                Object[] out = keys[next];
+                InternalRow in = kept[next];
+                Object[] out = new Object[KEY_COLUMNS + 1];
+                for (int i = 0; i < KEY_COLUMNS; i++) {
+                    out[i] = keyReaders[i].apply(in, i);
+                }
                 out[KEY_COLUMNS] = (double) scores[next];
-                keys[next++] = null;
+                kept[next++] = null;
                 return new GenericInternalRow(out);
             }
         };

@@ -105,17 +105,13 @@ public final class ChurnModel implements AutoCloseable {
             return new float[0];
         }
         try {
-            DMatrix matrix = new DMatrix(rows, rowCount, featureNames.size(), Float.NaN);
-            try {
-                float[][] out = booster.predict(matrix);
-                float[] scores = new float[rowCount];
-                for (int i = 0; i < rowCount; i++) {
-                    scores[i] = out[i][0];
-                }
-                return scores;
-            } finally {
-                matrix.dispose();
+            // Straight from the dense array: a DMatrix would first copy the rows into XGBoost's sparse pages.
+            float[][] out = booster.inplace_predict(rows, rowCount, featureNames.size(), Float.NaN);
+            float[] scores = new float[rowCount];
+            for (int i = 0; i < rowCount; i++) {
+                scores[i] = out[i][0];
             }
+            return scores;
         } catch (XGBoostError e) {
             throw new IllegalStateException("XGBoost prediction failed: " + e.getMessage(), e);
         }
