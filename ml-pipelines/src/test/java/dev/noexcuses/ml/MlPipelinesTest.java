@@ -212,15 +212,17 @@ class MlPipelinesTest {
                        count_if(event_type = 'purchase') > 0 AS converted, count_if(event_type = 'purchase') AS orders,
                        coalesce(sum(CASE WHEN event_type = 'purchase' THEN data.value END), 0D) AS revenue
                 FROM sim_events GROUP BY session_id, user_key""");
-        List<LocalDate> all = new ArrayList<>();
-        for (LocalDate d = simulator.firstDay(); !d.isAfter(simulator.lastDay()); d = d.plusDays(1)) {
-            all.add(d);
-        }
-        FeatureBuild build = new FeatureBuild(spark, PROGRESS, all.size());
+        // Features of the days the tests read: the training's cut-offs (each label reads its cut-off day's row: a
+        // labelled user was active in the 30 days up to it, so the day has the user's row) and the last day (the
+        // scoring runs read each user's latest row). The other days' rows would never be read.
+        List<LocalDate> needed = new ArrayList<>(TrainingPipeline.cutOffs(spark, trainingSettings(Map.of())));
+        needed.add(simulator.lastDay());
+        FeatureBuild build = new FeatureBuild(spark, PROGRESS, needed.size());
         for (FeatureView view : features.views()) {
-            build.build(view, all, Instant.now());
+            build.build(view, needed, Instant.now());
         }
-        System.out.printf("Produced history: %,d events of %d users over %d days%n", events, users, days);
+        System.out.printf("Produced history: %,d events of %d users over %d days; features of %s%n", events, users, days,
+                needed);
     }
 
     private static void insert(String table, String select) throws Exception {
@@ -236,8 +238,15 @@ class MlPipelinesTest {
     }
 
     private static TrainingPipeline.Outcome train(double minAuc, double tolerance, Map<String, String> params) {
-        return new TrainingPipeline(spark, pipeline, features, PROGRESS).run(new TrainingPipeline.Settings("churn", null, 4, 7,
-                params, 60, minAuc, tolerance, "0123abcd-test-commit"));
+        return new TrainingPipeline(spark, pipeline, features, PROGRESS).run(trainingSettings(params, minAuc, tolerance));
+    }
+
+    private static TrainingPipeline.Settings trainingSettings(Map<String, String> params, double minAuc, double tolerance) {
+        return new TrainingPipeline.Settings("churn", null, 4, 7, params, 60, minAuc, tolerance, "0123abcd-test-commit");
+    }
+
+    private static TrainingPipeline.Settings trainingSettings(Map<String, String> params) {
+        return trainingSettings(params, 0.65, 0.02);
     }
 
     private static ScoringPipeline.Outcome score(LocalDate day, ScoreLoader.ChunkListener listener) {

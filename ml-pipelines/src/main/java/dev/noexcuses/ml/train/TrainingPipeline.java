@@ -3,6 +3,7 @@ package dev.noexcuses.ml.train;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.noexcuses.features.offline.FeatureTables;
 import dev.noexcuses.features.offline.TrainingSets;
 import dev.noexcuses.lakehouse.Progress;
 import dev.noexcuses.ml.ModelFeatures;
@@ -33,6 +34,13 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class TrainingPipeline {
     public static final String LABELS_TABLE = "ml.churn_labels";
+    /**
+     * Table properties saying what the labels and the training set were built from (input tables at their snapshots,
+     * cut-offs, definitions): a run on the same inputs (a retraining with other parameters, a re-run) reads them
+     * instead of building them again.
+     */
+    static final String LABELS_INPUTS = "noexcuses.ml.labels-inputs";
+    static final String TRAINING_SET_INPUTS = "noexcuses.ml.training-set-inputs";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What to train. {@code lastDay} null: the lake's last complete day. */
@@ -67,21 +75,28 @@ public final class TrainingPipeline {
 
     public Outcome run(Settings s) {
         Instant started = Instant.now();
-        List<LocalDate> cuts = cutOffs(s);
+        List<LocalDate> cuts = cutOffs(spark, s);
         LocalDate holdoutCut = cuts.get(cuts.size() - 1);
         progress.line("  [train] cut-offs %s (holdout %s): active in the %d days up to a cut-off, churned when absent the %d after",
                 cuts, holdoutCut, ChurnLabels.ACTIVE_DAYS, ChurnLabels.HORIZON_DAYS);
         spark.sql("CREATE NAMESPACE IF NOT EXISTS ml");
-        try {
-            spark.sql(ChurnLabels.sql("curated.sessions", cuts)).writeTo(LABELS_TABLE).using("iceberg")
-                    .tableProperty("format-version", "2").createOrReplace();
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot write " + LABELS_TABLE + ": " + e.getMessage(), e);
+        String labelInputs = "curated.sessions@" + snapshot("curated.sessions") + " cut-offs " + cuts + " active "
+                + ChurnLabels.ACTIVE_DAYS + " horizon " + ChurnLabels.HORIZON_DAYS;
+        boolean labelsReused = labelInputs.equals(property(LABELS_TABLE, LABELS_INPUTS));
+        if (!labelsReused) {
+            try {
+                spark.sql(ChurnLabels.sql("curated.sessions", cuts)).writeTo(LABELS_TABLE).using("iceberg")
+                        .tableProperty("format-version", "2").tableProperty(LABELS_INPUTS, labelInputs).createOrReplace();
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot write " + LABELS_TABLE + ": " + e.getMessage(), e);
+            }
         }
-        progress.stage("train", "labels " + LABELS_TABLE, spark.table(LABELS_TABLE).count(), started);
+        progress.stage("train", "labels " + LABELS_TABLE + (labelsReused ? " (unchanged inputs: reused)" : ""),
+                spark.table(LABELS_TABLE).count(), started);
         Instant t = Instant.now();
-        TrainingSets.Result set = new TrainingSets(spark).build(s.model(), spark.table(LABELS_TABLE), features.views(), Map.of());
-        progress.stage("train", "training set " + set.table(), set.rows(), t);
+        TrainingSet set = trainingSet(s.model());
+        progress.stage("train", "training set " + set.table() + (set.reused() ? " (unchanged inputs: reused)" : ""),
+                set.rows(), t);
 
         List<String> names = features.names();
         Split train = new Split(names.size());
@@ -117,7 +132,43 @@ public final class TrainingPipeline {
         }
     }
 
-    private List<LocalDate> cutOffs(Settings s) {
+    /** The point-in-time training set of the current labels and feature tables: the existing one when built from them. */
+    private TrainingSet trainingSet(String model) {
+        String table = FeatureTables.TRAINING_NAMESPACE + "." + model;
+        Map<String, Long> current = new LinkedHashMap<>();
+        features.views().forEach(v -> current.put(v.name(), snapshot(v.table())));
+        String labels = LABELS_TABLE + "@" + snapshot(LABELS_TABLE);
+        if (inputs(labels, current).equals(property(table, TRAINING_SET_INPUTS))) {
+            return new TrainingSet(table, spark.table(table).count(), current, true);
+        }
+        TrainingSets.Result built = new TrainingSets(spark).build(model, spark.table(LABELS_TABLE), features.views(), Map.of());
+        spark.sql("ALTER TABLE " + built.table() + " SET TBLPROPERTIES ('" + TRAINING_SET_INPUTS + "' = '"
+                + inputs(labels, built.snapshots()) + "')");
+        return new TrainingSet(built.table(), built.rows(), built.snapshots(), false);
+    }
+
+    /** What a training set is built from: the labels at their snapshot, each view's table at its snapshot, the features. */
+    private String inputs(String labels, Map<String, Long> viewSnapshots) {
+        return labels + " views " + viewSnapshots + " features " + features.names();
+    }
+
+    /** A table property, or null when the table or the property does not exist. */
+    private String property(String table, String key) {
+        if (!spark.catalog().tableExists(table)) {
+            return null;
+        }
+        try {
+            return Spark3Util.loadIcebergTable(spark, table).properties().get(key);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot load " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The training set a run reads: its table, rows, the feature tables' snapshots, and whether an earlier run built it. */
+    private record TrainingSet(String table, long rows, Map<String, Long> snapshots, boolean reused) {}
+
+    /** The cut-offs a run with these settings uses on the lake's current {@code curated.sessions}; the last is the holdout. */
+    public static List<LocalDate> cutOffs(SparkSession spark, Settings s) {
         if (!spark.catalog().tableExists("curated.sessions")) {
             throw new IllegalStateException("curated.sessions does not exist: run the lakehouse jobs first");
         }
@@ -160,7 +211,7 @@ public final class TrainingPipeline {
         }
     }
 
-    private Outcome record(Settings s, List<LocalDate> cuts, TrainingSets.Result set, ChurnModel model,
+    private Outcome record(Settings s, List<LocalDate> cuts, TrainingSet set, ChurnModel model,
                            ClassifierMetrics.Evaluation eval, double trainAuc, OptionalDouble championAuc,
                            List<ValidationGates.Gate> gates, List<FeatureValidation.Check> checks,
                            Map<String, Object> params, long trainRows) {
