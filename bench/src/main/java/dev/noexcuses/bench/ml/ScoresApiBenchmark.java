@@ -1,8 +1,5 @@
 package dev.noexcuses.bench.ml;
 
-import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.client.WebClient;
-import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.typesafe.config.Config;
 import dev.noexcuses.bench.Latencies;
 import dev.noexcuses.common.config.PlatformConfig;
@@ -17,6 +14,14 @@ import dev.noexcuses.ml.scores.ScoreLoader;
 import dev.noexcuses.ml.scores.ScoreReader;
 import dev.noexcuses.ml.scores.ScoresServer;
 import dev.noexcuses.ml.scores.SegmentPriors;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,17 +33,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import redis.clients.jedis.Jedis;
 
 /**
  * The scores API on the embedded Redis (a real server, as {@code ./platform up} runs it), one request at a time:
  * a known user's score over HTTP, a new user's fallback (segment prior) over HTTP, and a raw Redis {@code GET} of a
- * value of the same size (the baseline), interleaved per round; p50 and p99 per round, medians of the rounds. The
- * HTTP client runs on event loops of its own (the server is in this JVM) and each latency is taken in the client's
- * completion callback, so the time the calling thread needs to wake up is not counted, as the raw {@code GET}'s
- * blocking call counts none. A fourth kind, not part of the goals, is the API's Redis read alone ({@link ScoreReader}:
- * one {@code EVALSHA}), to show where the time goes.
+ * value of the same size (the baseline), interleaved per round; p50 and p99 per round, medians of the rounds. Both
+ * clients work the same way: blocking calls on the measuring thread over one kept-alive connection (Jedis for the
+ * {@code GET}; for HTTP a minimal HTTP/1.1 client on a socket, {@link BlockingHttp}), so neither side counts a client
+ * event loop's hops that the other does not have. A fourth kind, not part of the goals, is the API's Redis read alone
+ * ({@link ScoreReader}: one {@code EVALSHA}), to show where the time goes.
  *
  * <p>{@code ScoresApiBenchmark [USERS] [REQUESTS] [ROUNDS]} (default 100,000 users, 20,000 requests, 6 rounds).
  */
@@ -93,10 +97,9 @@ public final class ScoresApiBenchmark {
                 + "one request at a time, %d cores%n", loaded.users(), requests, rounds, Runtime.getRuntime().availableProcessors());
         Config config = PlatformConfig.defaults(Map.of("redis.url", redis.url(), "redis.password", redis.password(),
                 "ml-pipelines.scores.port", "0"));
-        ClientFactory factory = ClientFactory.builder().workerGroup(EventLoopGroups.newEventLoopGroup(1), true).build();
         try (ScoresServer server = ScoresServer.start(config); Jedis jedis = RedisConnections.connect(redis);
-             ScoreReader reader = new ScoreReader(redis, "churn", Clock.systemUTC()); factory) {
-            WebClient client = WebClient.builder(server.url().replace("http://", "h1c://")).factory(factory).build();
+             ScoreReader reader = new ScoreReader(redis, "churn", Clock.systemUTC());
+             BlockingHttp client = new BlockingHttp(URI.create(server.url()))) {
             for (int i = 0; i < Math.min(requests, 5000); i++) {
                 known(client, random, users);
                 fallback(client, random);
@@ -149,30 +152,83 @@ public final class ScoresApiBenchmark {
         }
     }
 
-    /** A known user's score; the latency in nanoseconds, taken when the client's event loop has the whole answer. */
-    private static long known(WebClient client, SplittableRandom random, int users) {
+    /** A known user's score; the latency in nanoseconds, until the whole answer is read. */
+    private static long known(BlockingHttp client, SplittableRandom random, int users) {
         return timed(client, "/v1/scores/churn/u-" + random.nextInt(users), "\"fallback\":false");
     }
 
-    private static long fallback(WebClient client, SplittableRandom random) {
+    private static long fallback(BlockingHttp client, SplittableRandom random) {
         return timed(client, "/v1/scores/churn/new-" + random.nextInt(1_000_000) + "?country=DE&device=mobile", "segment_prior");
     }
 
-    private static long timed(WebClient client, String path, String expected) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
+    private static long timed(BlockingHttp client, String path, String expected) {
         long t0 = System.nanoTime();
-        client.get(path).aggregate().whenComplete((r, failure) -> {
-            long t1 = System.nanoTime();
-            if (failure != null) {
-                done.completeExceptionally(failure);
-            } else if (r.status().code() != 200 || !r.contentUtf8().contains(expected)) {
-                done.completeExceptionally(new IllegalStateException("Unexpected answer to " + path + ": " + r.status() + " "
-                        + r.contentUtf8()));
-            } else {
-                done.complete(t1 - t0);
+        BlockingHttp.Answer r = client.get(path);
+        long t1 = System.nanoTime();
+        if (r.status() != 200 || !r.body().contains(expected)) {
+            throw new IllegalStateException("Unexpected answer to " + path + ": " + r.status() + " " + r.body());
+        }
+        return t1 - t0;
+    }
+
+    /**
+     * HTTP/1.1 GETs on one kept-alive connection, blocking on the calling thread, as Jedis calls Redis: the request
+     * written, the status line, the headers and the {@code Content-Length} bytes of the body read.
+     */
+    static final class BlockingHttp implements AutoCloseable {
+        record Answer(int status, String body) {}
+
+        private final Socket socket;
+        private final OutputStream out;
+        private final InputStream in;
+        private final String host;
+
+        BlockingHttp(URI server) throws IOException {
+            socket = new Socket(server.getHost(), server.getPort());
+            socket.setTcpNoDelay(true);
+            out = socket.getOutputStream();
+            in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            host = server.getHost() + ":" + server.getPort();
+        }
+
+        Answer get(String path) {
+            try {
+                out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String statusLine = line();
+                int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
+                int length = -1;
+                for (String header = line(); !header.isEmpty(); header = line()) {
+                    if (header.regionMatches(true, 0, "content-length:", 0, 15)) {
+                        length = Integer.parseInt(header.substring(15).trim());
+                    }
+                }
+                if (length < 0) {
+                    throw new IllegalStateException("An answer without Content-Length to " + path + ": " + statusLine);
+                }
+                return new Answer(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        });
-        return done.join();
+        }
+
+        private String line() throws IOException {
+            StringBuilder b = new StringBuilder(64);
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("The server closed the connection");
+                }
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+            }
+            return b.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     private static double median(List<double[]> rounds, int i) {

@@ -26,7 +26,8 @@ import org.apache.spark.sql.SparkSession;
  * XGBoost's own threads (all cores). A third measurement, not part of the ratio, is the same Spark job without the
  * scorer (summing the features), to show what Spark alone costs. Same model (trained here on synthetic rows with the
  * churn model's feature names); the scores' sums are checked equal; rounds alternate Spark and raw; medians and
- * spread of the rounds.
+ * spread of the rounds. Each side's CPU time (the whole process's, per million rows) is reported too: on a shared
+ * machine it moves less with the other processes' load than the wall-clock rates do.
  *
  * <p>{@code ScoringBenchmark [ROWS] [ROUNDS]} (default 500,000 rows, 5 rounds).
  */
@@ -63,13 +64,20 @@ public final class ScoringBenchmark {
             double[] sparkRates = new double[rounds];
             double[] rawRates = new double[rounds];
             double[] readRates = new double[rounds];
+            double[] sparkCpu = new double[rounds];
+            double[] rawCpu = new double[rounds];
+            double perMillion = 1e6 / rows / 1e9;
             for (int round = 0; round < rounds; round++) {
+                long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 double a = spark(input, broadcast);
                 sparkRates[round] = rows / ((System.nanoTime() - t0) / 1e9);
+                sparkCpu[round] = (cpuNanos() - c0) * perMillion;
+                c0 = cpuNanos();
                 t0 = System.nanoTime();
                 double b = raw(model, rows, names.size());
                 rawRates[round] = rows / ((System.nanoTime() - t0) / 1e9);
+                rawCpu[round] = (cpuNanos() - c0) * perMillion;
                 if (Math.abs(a - b) > 1e-3 * rows) {
                     throw new IllegalStateException("The two paths scored differently: sums " + a + " and " + b);
                 }
@@ -77,8 +85,9 @@ public final class ScoringBenchmark {
                 input.selectExpr(readOnly).first();
                 readRates[round] = rows / ((System.nanoTime() - t0) / 1e9);
                 System.out.printf(Locale.ROOT, "  round %d: Spark %,.0f rows/s, raw XGBoost4J %,.0f rows/s, ratio %.2f "
-                                + "(the Spark job without the scorer: %,.0f rows/s)%n", round + 1, sparkRates[round],
-                        rawRates[round], sparkRates[round] / rawRates[round], readRates[round]);
+                                + "(the Spark job without the scorer: %,.0f rows/s); CPU s per million rows: Spark %.2f, raw "
+                                + "%.2f%n", round + 1, sparkRates[round], rawRates[round], sparkRates[round] / rawRates[round],
+                        readRates[round], sparkCpu[round], rawCpu[round]);
             }
             double s = median(sparkRates);
             double x = median(rawRates);
@@ -86,6 +95,8 @@ public final class ScoringBenchmark {
             System.out.printf(Locale.ROOT, "Median: Spark %,.0f rows/s (%,.0f..%,.0f), raw %,.0f rows/s (%,.0f..%,.0f): "
                             + "ratio %.2f (goal >= 0.8: %s)%n", s, min(sparkRates), max(sparkRates), x, min(rawRates),
                     max(rawRates), s / x, s / x >= 0.8 ? "met" : "NOT met");
+            System.out.printf(Locale.ROOT, "  CPU s per million rows (whole process): Spark %.2f (%.2f..%.2f), raw %.2f (%.2f..%.2f)%n",
+                    median(sparkCpu), min(sparkCpu), max(sparkCpu), median(rawCpu), min(rawCpu), max(rawCpu));
             System.out.printf(Locale.ROOT, "  The Spark job without the scorer: %,.0f rows/s (%,.0f..%,.0f): %.2f s of the "
                     + "variant's %.2f s per %,d rows at the medians%n", read, min(readRates), max(readRates), rows / read,
                     rows / s, rows);
@@ -137,6 +148,12 @@ public final class ScoringBenchmark {
         try (ChurnModel m = ChurnModel.train(data, labels, names, Map.of("max_depth", 4, "eta", 0.1, "seed", 7), 120)) {
             return m.toJson();
         }
+    }
+
+    /** CPU time of this whole process (every thread, XGBoost's native ones too). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double median(double[] v) {
