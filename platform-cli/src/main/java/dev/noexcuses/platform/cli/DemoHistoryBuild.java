@@ -3,6 +3,7 @@ package dev.noexcuses.platform.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.privacy.Pseudonymiser;
 import dev.noexcuses.orchestrator.dag.DagCatalog;
 import dev.noexcuses.orchestrator.dag.ShippedDags;
 import dev.noexcuses.orchestrator.run.DagRun;
@@ -53,17 +54,20 @@ final class DemoHistoryBuild {
     private final List<String> platformArguments;
     private final LocalDate from;
     private final LocalDate to;
-    private final List<String> userKeys;
+    /** The simulated users' ids by their user keys in the lake (the pseudonyms of the ids, when user_id is pseudonymised). */
+    private final java.util.Map<String, String> userIdsByKey = new java.util.LinkedHashMap<>();
 
-    /** The history's days {@code from..to} (UTC), its simulated users' keys, and the demo's own command-line options. */
+    /** The history's days {@code from..to} (UTC), its simulated users' ids, and the demo's own command-line options. */
     DemoHistoryBuild(PlatformRuntime runtime, List<String> platformArguments, LocalDate from, LocalDate to,
-                     List<String> userKeys) {
+                     List<String> userIds) {
         this.runtime = runtime;
         this.config = runtime.serviceConfig();
         this.platformArguments = List.copyOf(platformArguments);
         this.from = from;
         this.to = to;
-        this.userKeys = List.copyOf(userKeys);
+        Pseudonymiser pseudonymiser = Pseudonymiser.from(config);
+        boolean pseudonymised = pseudonymiser.fields().contains("user_id");
+        userIds.forEach(id -> userIdsByKey.put(pseudonymised ? pseudonymiser.hmac(id) : id, id));
     }
 
     void followInBackground() {
@@ -169,37 +173,60 @@ final class DemoHistoryBuild {
         return 0;
     }
 
-    /** A few users' answers from the scores API, and a brand-new user's fallback. */
+    /**
+     * The scores API's answers: asked for every simulated user, the three most likely to churn and how many had a score
+     * (a user without recent activity has no features, so no score: it gets the fallback), then a brand-new visitor's
+     * fallback.
+     */
     private void printScores(String model) throws Exception {
         String api = endpoint("scores-api", "api");
         String token = config.getString("ml-pipelines.scores.token");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        System.out.println();
-        System.out.printf("The scores API (GET %s, with the admin token):%n", api);
-        System.out.printf("  %-22s %7s %-10s %s%n", "USER", "SCORE", "MODEL", "FROM");
-        List<String> asked = new ArrayList<>(userKeys.subList(0, Math.min(4, userKeys.size())));
-        asked.add("new-visitor?country=DE&device=mobile");
-        for (String user : asked) {
-            String key = user.contains("?") ? user.substring(0, user.indexOf('?')) : user;
-            String query = user.contains("?") ? user.substring(user.indexOf('?')) : "";
-            HttpRequest request = HttpRequest.newBuilder(URI.create(api.replace("{user_key}",
-                            URLEncoder.encode(key, StandardCharsets.UTF_8)) + query))
-                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build();
-            HttpResponse<String> answer = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (answer.statusCode() != 200) {
-                System.out.printf("  %-22s HTTP %d %s%n", user, answer.statusCode(), answer.body());
-                continue;
+        List<JsonNode> scored = new ArrayList<>();
+        for (String user : userIdsByKey.keySet()) {
+            JsonNode answer = score(http, api, token, user, "");
+            if (answer != null && !answer.path("fallback").asBoolean()) {
+                scored.add(answer);
             }
-            JsonNode s = Json.mapper().readTree(answer.body());
+        }
+        scored.sort(java.util.Comparator.comparingDouble((JsonNode n) -> n.path("score").asDouble()).reversed());
+        System.out.println();
+        System.out.printf("The scores API (GET %s, with the admin token): %d of the %d simulated users have a score from "
+                + "this run; the others had no activity in the features' windows and get the fallback. A user's key is "
+                + "the pseudonym of its id (pseudonymisation.*), as everywhere in the lake.%n", api,
+                scored.size(), userIdsByKey.size());
+        System.out.printf("  %-24s %7s %-10s %s%n", "USER", "SCORE", "MODEL", "FROM");
+        List<JsonNode> shown = new ArrayList<>(scored.subList(0, Math.min(3, scored.size())));
+        JsonNode newcomer = score(http, api, token, "new-visitor", "?country=US&device=mobile");
+        if (newcomer != null) {
+            shown.add(newcomer);
+        }
+        for (JsonNode s : shown) {
             String source = s.path("fallback").asBoolean()
                     ? "fallback: " + s.path("fallback_kind").asText() + (s.has("segment") ? " " + s.path("segment").asText()
                             + " (" + s.path("segment_users").asLong() + " users)" : "")
-                    : "scored run " + s.path("run").asText() + ", features of " + s.path("feature_time").asText();
-            System.out.printf("  %-22s %7.3f %-10s %s%n", user, s.path("score").asDouble(),
+                    : "run " + s.path("run").asText() + ", features of " + s.path("feature_time").asText();
+            String key = s.path("user_key").asText();
+            String user = userIdsByKey.containsKey(key) ? userIdsByKey.get(key) + " (" + key.substring(0, Math.min(8, key.length()))
+                    + "...)" : key + " (new)";
+            System.out.printf("  %-24s %7.3f %-10s %s%n", user, s.path("score").asDouble(),
                     model + " v" + s.path("model_version").asInt(), source);
         }
         System.out.println("Users most likely to churn (e.g. for a promotion email): ./platform ml churn-list --min-score "
-                + "0.7 --top 100; the run: ./platform runs experiments, console: Models (docs/ml-pipelines.md)");
+                + "0.7 --top 100; the training run: ./platform runs experiments; console: Models (docs/ml-pipelines.md)");
+    }
+
+    /** The API's answer for a user (null, said, when it did not answer 200). */
+    private static JsonNode score(HttpClient http, String api, String token, String user, String query) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api.replace("{user_key}",
+                        URLEncoder.encode(user, StandardCharsets.UTF_8)) + query))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> answer = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            System.out.printf("  the scores API answered %s with HTTP %d: %s%n", user, answer.statusCode(), answer.body());
+            return null;
+        }
+        return Json.mapper().readTree(answer.body());
     }
 
     /** A shipped or configured approver's token in clear, if there is one (hashed tokens cannot be sent). */
