@@ -80,7 +80,9 @@ final class DemoHistoryBuild {
             try {
                 run();
             } catch (Exception e) {
-                // The platform stopped (Ctrl-C) while runs were going: DAG runs resume at the next start.
+                // Usually the platform stopping (Ctrl-C) under it (DAG runs resume at the next start); said either way.
+                System.out.println("Building the past traffic stopped: " + e.getMessage());
+                org.slf4j.LoggerFactory.getLogger(DemoHistoryBuild.class).warn("The demo's history build stopped", e);
             }
         }, "demo-history-build");
         follower.setDaemon(true);
@@ -182,6 +184,11 @@ final class DemoHistoryBuild {
      * fallback.
      */
     private void printScores(String model) throws Exception {
+        if (runtime.services().stream().noneMatch(s -> s.name().equals("scores-api"))) {
+            System.out.println("The scores API is not running (ml-pipelines.scores.enabled = false): the scores are in "
+                    + "ml.churn_scores and Redis; ./platform ml churn-list --top 10 lists the likeliest churners.");
+            return;
+        }
         String api = endpoint("scores-api", "api");
         String token = config.getString("ml-pipelines.scores.token");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
