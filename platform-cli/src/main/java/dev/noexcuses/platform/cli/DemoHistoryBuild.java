@@ -42,11 +42,6 @@ import java.util.Optional;
  */
 final class DemoHistoryBuild {
     /**
-     * The last day of the history (today, still going) goes through the daily DAGs as every later day will; the
-     * days before it are built as one range (a DAG run per past day would cost a minute and a half each).
-     */
-    static final int DAG_DAYS = 1;
-    /**
      * Complete days the churn labels need for two cut-offs a week apart: 7 days of activity before the first, 14
      * after the last to see who came back (see docs/ml-pipelines.md).
      */
@@ -91,10 +86,11 @@ final class DemoHistoryBuild {
 
     /** Builds everything in order, with progress; 0 unless a step failed for another reason than its data's quality. */
     int run() throws Exception {
-        LocalDate dagFrom = to.minusDays(DAG_DAYS - 1).isBefore(from) ? from : to.minusDays(DAG_DAYS - 1);
-        if (from.isBefore(dagFrom)) {
-            LocalDate rangeTo = dagFrom.minusDays(1);
-            long days = ChronoUnit.DAYS.between(from, rangeTo) + 1;
+        // Today, still going, goes through the daily DAGs as every later day will; the days before it are built as
+        // one range (a DAG run per past day would cost a minute and more each).
+        if (from.isBefore(to)) {
+            LocalDate rangeTo = to.minusDays(1);
+            long days = ChronoUnit.DAYS.between(from, to);
             heading("Building the lake model of %s..%s (%d days) in one run of the lakehouse jobs: ./platform lakehouse "
                     + "run all --from %s --to %s", from, rangeTo, days, from, rangeTo);
             int lake = platform("lakehouse", "run", "all", "--from", from.toString(), "--to", rangeTo.toString());
@@ -112,15 +108,15 @@ final class DemoHistoryBuild {
                 return 1;
             }
         }
-        Outcome lake = followAndPrint(backfill(ShippedDags.dailyLakehouse().id(), dagFrom, to,
+        Outcome lake = followAndPrint(backfill(ShippedDags.dailyLakehouse().id(), to, to,
                 "each day runs quality -> curate -> sessions -> model, one Spark job at a time"));
         if (lake != Outcome.ALL_SUCCEEDED) {
             // The features of a day wait for its model: without one they would retry for hours.
             System.out.println("Features not built: not every day's lakehouse model was built (see above); "
-                    + "./platform dags backfill daily_features --from " + dagFrom + " --to " + to + " builds them later.");
+                    + "./platform dags backfill daily_features --from " + to + " --to " + to + " builds them later.");
             return lake == Outcome.FAILED ? 1 : 0;
         }
-        Outcome features = followAndPrint(backfill(ShippedDags.dailyFeatures().id(), dagFrom, to,
+        Outcome features = followAndPrint(backfill(ShippedDags.dailyFeatures().id(), to, to,
                 "each day builds features.* from the day's model, then writes the changed rows into Redis"));
         System.out.println("Features: ./platform features list, ./platform features get USER_KEY (online, from Redis), "
                 + "docs/feature-store.md");
@@ -150,7 +146,8 @@ final class DemoHistoryBuild {
             System.out.println("Training ended with exit code " + train + "; nothing is scored.");
             return 1;
         }
-        String registryUrl = endpoint("model-registry", "mlflow");
+        String registryUrl = endpoint("model-registry", "mlflow")
+                .orElseThrow(() -> new IllegalStateException("The model registry is not running: nothing to promote"));
         RegistryClient scientist = RegistryClient.create(URI.create(registryUrl),
                 config.getString("model-registry.client.token"));
         int version = scientist.resolve(model, "challenger").version();
@@ -184,12 +181,13 @@ final class DemoHistoryBuild {
      * fallback.
      */
     private void printScores(String model) throws Exception {
-        if (runtime.services().stream().noneMatch(s -> s.name().equals("scores-api"))) {
+        Optional<String> endpoint = endpoint("scores-api", "api");
+        if (endpoint.isEmpty()) {
             System.out.println("The scores API is not running (ml-pipelines.scores.enabled = false): the scores are in "
                     + "ml.churn_scores and Redis; ./platform ml churn-list --top 10 lists the likeliest churners.");
             return;
         }
-        String api = endpoint("scores-api", "api");
+        String api = endpoint.get();
         String token = config.getString("ml-pipelines.scores.token");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         List<JsonNode> scored = new ArrayList<>();
@@ -248,10 +246,10 @@ final class DemoHistoryBuild {
                 .findFirst();
     }
 
-    private String endpoint(String service, String name) {
+    /** A running service's endpoint; empty when the service is not running (disabled). */
+    private Optional<String> endpoint(String service, String name) {
         return runtime.services().stream().filter(s -> s.name().equals(service)).findFirst()
-                .map(RunningService::endpoints).map(e -> e.get(name))
-                .orElseThrow(() -> new IllegalStateException(service + " is not running (its " + name + " endpoint)"));
+                .map(RunningService::endpoints).map(e -> e.get(name));
     }
 
     /** Another {@code ./platform} command on this platform, its output on this console; its exit code. */
