@@ -22,6 +22,7 @@ import dev.noexcuses.common.kafka.KafkaClients;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
 import io.micrometer.core.instrument.FunctionCounter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +34,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -48,8 +49,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * for Kafka's acknowledgement of its whole batch before sending the next, as the collector's clients
  * have requests in flight. Baseline and collector modes alternate (A/B/A/B) over several runs; the
  * report gives the median and the spread, with errors and producer retries. Then single-event POSTs
- * at a fixed 5,000 requests/s (p99), and, when wrk and nginx are installed, wrk with 64 connections
- * against the collector and against nginx answering 204 on the same machine.
+ * at a fixed 5,000 requests/s from {@link FixedRateGenerator} in a JVM of its own, against the collector and
+ * nginx answering 204 (p99), and, when wrk and nginx are installed, wrk with 64 connections against both.
  *
  * <p>Run: {@code ./bench/run collector [events per mode] [runs]}.
  */
@@ -99,8 +100,20 @@ public final class CollectorBenchmark {
                     add(byMode, rest(url, factory, sample.subList(0, singles), 1, collector));
                 }
                 report(byMode);
-                fixedRate(url, factory, sample, 5_000, Duration.ofSeconds(15), 64);
-                wrkAgainstNginx("http://127.0.0.1:" + collector.port(), sample.get(0));
+                Optional<Nginx204> nginx = Nginx204.startIfInstalled();
+                try {
+                    // The fixed-rate generator runs in a JVM of its own, against nginx and the collector.
+                    System.out.println("\nSingle-event POSTs at a fixed rate (./bench/run collector-rate for the curve):");
+                    CollectorRateBenchmark.compare(URI.create("http://127.0.0.1:" + collector.port() + "/v1/events"),
+                            nginx.map(n -> URI.create(n.url("/v1/events"))),
+                            CollectorRateBenchmark.writeBodies(sample.subList(0, Math.min(1_000, sample.size()))),
+                            List.of(CollectorRateBenchmark.GOAL_RATE), Duration.ofSeconds(15), 1);
+                    wrkAgainstNginx("http://127.0.0.1:" + collector.port(), nginx, sample.get(0));
+                } finally {
+                    if (nginx.isPresent()) {
+                        nginx.get().close();
+                    }
+                }
                 wrkBatchesAgainstRawProducer("http://127.0.0.1:" + collector.port(), producer, sample, runs);
             }
         }
@@ -250,100 +263,23 @@ public final class CollectorBenchmark {
         });
     }
 
-    /**
-     * Single-event POSTs at a fixed rate (open loop: a request is due every 1/rate seconds whether or
-     * not earlier ones were answered; latency counts from when it was due), over at most
-     * {@code maxInFlight} connections, as wrk's 64: a request due while all are busy waits for one, and
-     * that wait counts in its latency.
-     */
-    static void fixedRate(String url, ClientFactory factory, List<ObjectNode> events, int rate, Duration duration,
-                          int maxInFlight) throws Exception {
-        WebClient client = WebClient.builder(url).factory(factory).responseTimeout(Duration.ofSeconds(30)).build();
-        RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, "/v1/events")
-                .contentType(MediaType.JSON_UTF_8).set("x-write-key", KEY).build();
-        int total = (int) (rate * duration.toSeconds());
-        List<byte[]> bodies = new ArrayList<>(total);
-        for (int i = 0; i < total; i++) {
-            bodies.add(Json.toBytes(events.get(i % events.size())));
-        }
-        Latencies latencies = new Latencies(total);
-        AtomicLong errors = new AtomicLong();
-        AtomicLong overLimit = new AtomicLong();
-        // HTTP/1.1 opens a connection per concurrent request: the semaphore caps them.
-        java.util.concurrent.Semaphore connections = new java.util.concurrent.Semaphore(maxInFlight);
-        CountDownLatch done = new CountDownLatch(total);
-        long interval = 1_000_000_000L / rate;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-            long due = t0 + i * interval;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            if (!connections.tryAcquire()) {
-                overLimit.incrementAndGet();
-                connections.acquire();
-            }
-            client.execute(HttpRequest.of(headers, HttpData.wrap(bodies.get(i)))).aggregate().whenComplete((r, t) -> {
-                if (t != null || r.status().code() != 200) {
-                    errors.incrementAndGet();
-                }
-                latencies.add(System.nanoTime() - due);
-                connections.release();
-                done.countDown();
-            });
-        }
-        done.await(2, TimeUnit.MINUTES);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "%nSingle-event POSTs at a fixed %,d requests/s for %d s: achieved %,.0f/s,"
-                        + " p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, errors %d, requests that waited for one of the %d connections %d%n",
-                rate, duration.toSeconds(), total / secs, latencies.percentileMs(50), latencies.percentileMs(99),
-                latencies.percentileMs(99.9), errors.get(), maxInFlight, overLimit.get());
-    }
-
     /** wrk, 64 connections, against the collector (single-event POSTs) and nginx answering 204, alternating. */
-    static void wrkAgainstNginx(String collectorUrl, ObjectNode event) throws Exception {
-        if (!onPath("wrk") || !Files.isExecutable(Path.of("/usr/sbin/nginx"))) {
+    static void wrkAgainstNginx(String collectorUrl, Optional<Nginx204> nginx, ObjectNode event) throws Exception {
+        if (!onPath("wrk") || nginx.isEmpty()) {
             System.out.println("\nwrk or nginx is not installed (Debian: apt-get install wrk nginx-light): skipped.");
             return;
         }
-        Path dir = Files.createTempDirectory("bench-nginx");
-        int port = LocalInfra.freePort();
-        Files.writeString(dir.resolve("nginx.conf"), """
-                worker_processes 2;
-                daemon off;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log;
-                events { worker_connections 4096; }
-                http {
-                  access_log off;
-                  client_body_temp_path %1$s/body;
-                  proxy_temp_path %1$s/proxy;
-                  fastcgi_temp_path %1$s/fastcgi;
-                  uwsgi_temp_path %1$s/uwsgi;
-                  scgi_temp_path %1$s/scgi;
-                  server { listen 127.0.0.1:%2$d; location / { return 204; } }
-                }
-                """.formatted(dir, port));
-        Path script = dir.resolve("post.lua");
+        Path script = Files.createTempFile("bench-post", ".lua");
         Files.writeString(script, postScript(Json.mapper().writeValueAsString(event)));
-        Process nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", dir.resolve("nginx.conf").toString(), "-p",
-                dir.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-        try {
-            TimeUnit.SECONDS.sleep(1);
-            List<String> lines = new ArrayList<>();
-            for (int run = 1; run <= 3; run++) {
-                lines.add(wrk("nginx 204", "http://127.0.0.1:" + port + "/v1/events", script));
-                lines.add(wrk("collector", collectorUrl + "/v1/events", script));
-            }
-            System.out.println("\nwrk -t2 -c64 -d10s, single-event POST (same body), alternating:");
-            System.out.println("| target | requests/s | p50 | p99 | non-2xx or errors |");
-            System.out.println("|---|---:|---:|---:|---:|");
-            lines.forEach(System.out::println);
-        } finally {
-            nginx.destroy();
-            nginx.waitFor(10, TimeUnit.SECONDS);
+        List<String> lines = new ArrayList<>();
+        for (int run = 1; run <= 3; run++) {
+            lines.add(wrk("nginx 204", nginx.get().url("/v1/events"), script));
+            lines.add(wrk("collector", collectorUrl + "/v1/events", script));
         }
+        System.out.println("\nwrk -t2 -c64 -d10s, single-event POST (same body), alternating:");
+        System.out.println("| target | requests/s | p50 | p99 | non-2xx or errors |");
+        System.out.println("|---|---:|---:|---:|---:|");
+        lines.forEach(System.out::println);
     }
 
     /**

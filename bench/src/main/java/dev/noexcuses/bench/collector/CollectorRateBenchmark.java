@@ -1,0 +1,187 @@
+package dev.noexcuses.bench.collector;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.noexcuses.bench.collector.FixedRateGenerator.Report;
+import dev.noexcuses.collector.CollectorServer;
+import dev.noexcuses.common.config.PlatformConfig;
+import dev.noexcuses.common.json.Json;
+import dev.noexcuses.infra.LocalInfra;
+import dev.noexcuses.producers.simulator.WebShopSimulator;
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Single-event POSTs at fixed rates (open loop), to the collector and to nginx answering 204, alternating,
+ * from {@link FixedRateGenerator} in a JVM of its own with 64 kept-alive connections: nginx's figures are
+ * the generator's own floor on this machine, next to the collector's. Every step warms up for five seconds
+ * before it measures; the collector is warmed once more before the first step. The goal of issue 11.3 is
+ * p99 ≤ 10 ms at 5,000 requests/s.
+ *
+ * <p>Run: {@code ./bench/run collector-rate [rates, e.g. 1000,5000,10000] [seconds per step] [runs]}.
+ */
+public final class CollectorRateBenchmark {
+    static final int CONNECTIONS = 64;
+    static final int GOAL_RATE = 5_000;
+    static final double GOAL_P99_MS = 10;
+    private static final Duration WARM_UP = Duration.ofSeconds(5);
+    private static final String WRITE_KEY = "local-dev-key";
+
+    /** One step's report, with the bench JVM's (the collector's and the broker's) collections during it. */
+    record Step(String target, Report report, long collections, long collectionMillis) {}
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> rates = Arrays.stream((args.length > 0 ? args[0] : "1000,5000,10000").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        Duration seconds = Duration.ofSeconds(args.length > 1 ? Integer.parseInt(args[1]) : 20);
+        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        System.out.printf("Collector at fixed rates: %s requests/s, %d s per step after %d s of warm-up, %d runs,"
+                        + " %d connections, %d cores%n", rates, seconds.toSeconds(), WARM_UP.toSeconds(), runs,
+                CONNECTIONS, Runtime.getRuntime().availableProcessors());
+        Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0"));
+        try (LocalInfra infra = LocalInfra.forTests(base).start("kafka");
+             CollectorServer collector = CollectorServer.start(infra.serviceConfig(base))) {
+            Path bodies = writeBodies(generate(1_000));
+            URI collectorUrl = URI.create("http://127.0.0.1:" + collector.port() + "/v1/events");
+            Optional<Nginx204> nginx = Nginx204.startIfInstalled();
+            try {
+                // JIT, connections and the producer's metadata, not reported.
+                FixedRateGenerator.runInOwnJvm(collectorUrl, GOAL_RATE, Duration.ofSeconds(15),
+                        Duration.ofSeconds(5), CONNECTIONS, bodies, headers());
+                compare(collectorUrl, nginx.map(n -> URI.create(n.url("/v1/events"))), bodies, rates, seconds, runs);
+            } finally {
+                if (nginx.isPresent()) {
+                    nginx.get().close();
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Each rate against nginx (when there is one), then against the collector, in every run; prints each
+     * step as it ends and a table of medians and spreads at the end.
+     */
+    static void compare(URI collector, Optional<URI> nginx, Path bodies, List<Integer> rates, Duration seconds,
+                        int runs) throws IOException, InterruptedException {
+        if (nginx.isEmpty()) {
+            System.out.println("nginx is not installed (Debian: apt-get install nginx-light): the collector alone.");
+        }
+        Map<String, List<Step>> byStep = new LinkedHashMap<>();
+        for (int run = 1; run <= runs; run++) {
+            System.out.printf("Run %d of %d%n", run, runs);
+            for (int rate : rates) {
+                if (nginx.isPresent()) {
+                    add(byStep, step("nginx 204", nginx.get(), rate, seconds, bodies));
+                }
+                add(byStep, step("collector", collector, rate, seconds, bodies));
+            }
+        }
+        report(byStep, runs);
+    }
+
+    private static Step step(String target, URI url, int rate, Duration seconds, Path bodies)
+            throws IOException, InterruptedException {
+        long[] gcBefore = collections();
+        Report r = FixedRateGenerator.runInOwnJvm(url, rate, WARM_UP, seconds, CONNECTIONS, bodies, headers());
+        long[] gcAfter = collections();
+        Step step = new Step(target, r, gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
+        System.out.printf(Locale.ROOT, "  %-10s %,6d/s: achieved %,8.0f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f"
+                        + "  max %7.2f ms  errors %d (non-2xx %d, connection %d)  writes late p99 %.2f max %.2f ms,"
+                        + " %d waited for a connection  bench JVM GC %d (%d ms)%n", target, rate, r.achievedPerSecond(),
+                r.p50(), r.p90(), r.p99(), r.p999(), r.max(), r.errors(), r.non2xx(), r.connectionErrors(), r.lateP99(),
+                r.lateMax(), r.waitedForConnection(), step.collections(), step.collectionMillis());
+        return step;
+    }
+
+    private static void add(Map<String, List<Step>> byStep, Step step) {
+        byStep.computeIfAbsent(String.format(Locale.ROOT, "| %,d | %s", step.report().rate(), step.target()),
+                k -> new ArrayList<>()).add(step);
+    }
+
+    private static void report(Map<String, List<Step>> byStep, int runs) {
+        System.out.printf("%nMedian (min–max) over %d runs; latency in ms from each request's due time:%n", runs);
+        System.out.println("| rate /s | target | achieved /s | p50 | p90 | p99 | p99.9 | max | errors | writes late p99"
+                + " (max) | bench JVM GC during the step |");
+        System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (Map.Entry<String, List<Step>> e : byStep.entrySet()) {
+            List<Report> rs = e.getValue().stream().map(Step::report).toList();
+            System.out.printf(Locale.ROOT, "%s | %s | %s | %s | %s | %s | %s | %d | %s (%.2f) | %s |%n", e.getKey(),
+                    spread(rs, Report::achievedPerSecond, "%,.0f"), spread(rs, Report::p50, "%.2f"),
+                    spread(rs, Report::p90, "%.2f"), spread(rs, Report::p99, "%.2f"), spread(rs, Report::p999, "%.2f"),
+                    spread(rs, Report::max, "%.1f"), rs.stream().mapToLong(Report::errors).sum(),
+                    spread(rs, Report::lateP99, "%.2f"), rs.stream().mapToDouble(Report::lateMax).max().orElse(0),
+                    e.getValue().stream().map(s -> s.collections() + " (" + s.collectionMillis() + " ms)").toList());
+        }
+        List<Step> goal = byStep.getOrDefault(String.format(Locale.ROOT, "| %,d | collector", GOAL_RATE), List.of());
+        if (!goal.isEmpty()) {
+            double[] p99 = goal.stream().mapToDouble(s -> s.report().p99()).toArray();
+            System.out.printf(Locale.ROOT, "%nGoal p99 ≤ %.0f ms at %,d requests/s: median %.2f ms, runs %s: %s%n",
+                    GOAL_P99_MS, GOAL_RATE, median(p99), Arrays.toString(p99),
+                    median(p99) <= GOAL_P99_MS ? "met" : "NOT met");
+        }
+    }
+
+    private static String spread(List<Report> reports, ToDoubleFunction<Report> value, String format) {
+        double[] v = reports.stream().mapToDouble(value).toArray();
+        if (v.length == 1) {
+            return String.format(Locale.ROOT, format, v[0]);
+        }
+        return String.format(Locale.ROOT, format + " (" + format + "–" + format + ")", median(v),
+                Arrays.stream(v).min().orElse(0), Arrays.stream(v).max().orElse(0));
+    }
+
+    /** Collections and their total time, so far, of every collector of this (the collector's) JVM. */
+    private static long[] collections() {
+        long count = 0;
+        long millis = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
+    }
+
+    static List<String> headers() {
+        return List.of("X-Write-Key: " + WRITE_KEY);
+    }
+
+    /** The events as JSON lines, the generator's bodies: distinct events, so they spread over users and partitions. */
+    static Path writeBodies(List<ObjectNode> events) throws IOException {
+        Path file = Files.createTempFile("bench-single-events", ".jsonl");
+        List<String> lines = events.stream().map(e -> new String(Json.toBytes(e), StandardCharsets.UTF_8)).toList();
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        file.toFile().deleteOnExit();
+        return file;
+    }
+
+    private static List<ObjectNode> generate(int n) {
+        WebShopSimulator simulator = new WebShopSimulator(7, "web-shop", 1000, 0, 0);
+        List<ObjectNode> events = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            events.add(simulator.next().event());
+        }
+        return events;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n == 0 ? 0 : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
