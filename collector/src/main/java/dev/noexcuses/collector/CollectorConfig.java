@@ -21,12 +21,16 @@ public record CollectorConfig(
         List<String> trustedProxies,
         Duration kafkaTimeout,
         Duration kafkaLinger,
+        String kafkaCompression,
         Duration retryAfter,
         int failedPayloadKeepBytes,
         boolean recordAuthFailures,
         int authFailureBurst,
         double authFailuresPerSecond,
         List<String> corsAllowedOrigins) {
+
+    /** Kafka's producer compression types. */
+    private static final List<String> COMPRESSIONS = List.of("none", "gzip", "snappy", "lz4", "zstd");
 
     /** The server certificate chain and private key, both PEM files. */
     public record Tls(Path certFile, Path keyFile) {}
@@ -36,6 +40,8 @@ public record CollectorConfig(
         check(adminPort >= -1 && adminPort <= 65535, "collector.admin.port must be -1..65535, was %s", adminPort);
         check(maxBodyBytes > 0, "collector.max-body-bytes must be positive, was %s", maxBodyBytes);
         check(!kafkaTimeout.isNegative() && !kafkaTimeout.isZero(), "collector.kafka-timeout must be positive");
+        check(COMPRESSIONS.contains(kafkaCompression), "collector.kafka-compression must be one of %s, was %s",
+                COMPRESSIONS, kafkaCompression);
         check(failedPayloadKeepBytes > 0, "collector.failed-payload-keep-bytes must be positive, was %s",
                 failedPayloadKeepBytes);
         check(authFailureBurst >= 0, "collector.auth-failure-records.burst must not be negative");
@@ -61,6 +67,7 @@ public record CollectorConfig(
                 c.getStringList("trusted-proxies"),
                 c.getDuration("kafka-timeout"),
                 c.getDuration("kafka-linger"),
+                c.getString("kafka-compression"),
                 c.getDuration("retry-after"),
                 c.getInt("failed-payload-keep-bytes"),
                 c.getBoolean("record-auth-failures"),

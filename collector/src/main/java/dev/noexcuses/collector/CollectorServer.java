@@ -145,6 +145,7 @@ public final class CollectorServer implements AutoCloseable {
         // Requests already arrive in batches and each waits for its acknowledgement: a long linger
         // would only add to every request's latency.
         producer.put("linger.ms", String.valueOf(settings.kafkaLinger().toMillis()));
+        producer.put("compression.type", settings.kafkaCompression());
         return producer;
     }
 

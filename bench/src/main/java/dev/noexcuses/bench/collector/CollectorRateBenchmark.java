@@ -41,8 +41,12 @@ public final class CollectorRateBenchmark {
     private static final Duration WARM_UP = Duration.ofSeconds(5);
     private static final String WRITE_KEY = "local-dev-key";
 
-    /** One step's report, with the bench JVM's (the collector's and the broker's) collections during it. */
-    record Step(String target, Report report, long collections, long collectionMillis) {}
+    /**
+     * One step's report, with what the bench JVM (the collector and the broker) spent during it, warm-up
+     * included: collections and their time, CPU and allocation per request.
+     */
+    record Step(String target, Report report, long collections, long collectionMillis, double cpuMicrosPerRequest,
+                double kibPerRequest) {}
 
     public static void main(String[] args) throws Exception {
         List<Integer> rates = Arrays.stream((args.length > 0 ? args[0] : "1000,5000,10000").split(","))
@@ -96,15 +100,20 @@ public final class CollectorRateBenchmark {
 
     private static Step step(String target, URI url, int rate, Duration seconds, Path bodies)
             throws IOException, InterruptedException {
-        long[] gcBefore = collections();
+        long[] before = jvmSpending();
         Report r = FixedRateGenerator.runInOwnJvm(url, rate, WARM_UP, seconds, CONNECTIONS, bodies, headers());
-        long[] gcAfter = collections();
-        Step step = new Step(target, r, gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
+        long[] after = jvmSpending();
+        double requests = (double) rate * (WARM_UP.toSeconds() + seconds.toSeconds());
+        Step step = new Step(target, r, after[0] - before[0], after[1] - before[1],
+                (after[2] - before[2]) / 1e3 / requests, (after[3] - before[3]) / 1024.0 / requests);
         System.out.printf(Locale.ROOT, "  %-10s %,6d/s: achieved %,8.0f/s  p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f"
                         + "  max %7.2f ms  errors %d (non-2xx %d, connection %d)  writes late p99 %.2f max %.2f ms,"
-                        + " %d waited for a connection  bench JVM GC %d (%d ms)%n", target, rate, r.achievedPerSecond(),
-                r.p50(), r.p90(), r.p99(), r.p999(), r.max(), r.errors(), r.non2xx(), r.connectionErrors(), r.lateP99(),
-                r.lateMax(), r.waitedForConnection(), step.collections(), step.collectionMillis());
+                        + " %d waited for a connection, generator %.0f µs CPU per request  bench JVM: GC %d (%d ms), %.0f µs"
+                        + " CPU and %.1f KiB per request%n",
+                target, rate, r.achievedPerSecond(), r.p50(), r.p90(), r.p99(), r.p999(), r.max(), r.errors(), r.non2xx(),
+                r.connectionErrors(), r.lateP99(), r.lateMax(), r.waitedForConnection(), r.cpuMicrosPerRequest(),
+                step.collections(),
+                step.collectionMillis(), step.cpuMicrosPerRequest(), step.kibPerRequest());
         return step;
     }
 
@@ -116,16 +125,20 @@ public final class CollectorRateBenchmark {
     private static void report(Map<String, List<Step>> byStep, int runs) {
         System.out.printf("%nMedian (min–max) over %d runs; latency in ms from each request's due time:%n", runs);
         System.out.println("| rate /s | target | achieved /s | p50 | p90 | p99 | p99.9 | max | errors | writes late p99"
-                + " (max) | bench JVM GC during the step |");
-        System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " (max) | generator CPU µs per request | bench JVM GC during each step | bench JVM CPU µs per request"
+                + " | bench JVM KiB allocated per request |");
+        System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Map.Entry<String, List<Step>> e : byStep.entrySet()) {
             List<Report> rs = e.getValue().stream().map(Step::report).toList();
-            System.out.printf(Locale.ROOT, "%s | %s | %s | %s | %s | %s | %s | %d | %s (%.2f) | %s |%n", e.getKey(),
+            System.out.printf(Locale.ROOT, "%s | %s | %s | %s | %s | %s | %s | %d | %s (%.2f) | %s | %s | %s | %s |%n",
+                    e.getKey(),
                     spread(rs, Report::achievedPerSecond, "%,.0f"), spread(rs, Report::p50, "%.2f"),
                     spread(rs, Report::p90, "%.2f"), spread(rs, Report::p99, "%.2f"), spread(rs, Report::p999, "%.2f"),
                     spread(rs, Report::max, "%.1f"), rs.stream().mapToLong(Report::errors).sum(),
                     spread(rs, Report::lateP99, "%.2f"), rs.stream().mapToDouble(Report::lateMax).max().orElse(0),
-                    e.getValue().stream().map(s -> s.collections() + " (" + s.collectionMillis() + " ms)").toList());
+                    spread(rs, Report::cpuMicrosPerRequest, "%.0f"),
+                    e.getValue().stream().map(s -> s.collections() + " (" + s.collectionMillis() + " ms)").toList(),
+                    spread(e.getValue(), Step::cpuMicrosPerRequest, "%.0f"), spread(e.getValue(), Step::kibPerRequest, "%.1f"));
         }
         List<Step> goal = byStep.getOrDefault(String.format(Locale.ROOT, "| %,d | collector", GOAL_RATE), List.of());
         if (!goal.isEmpty()) {
@@ -136,8 +149,8 @@ public final class CollectorRateBenchmark {
         }
     }
 
-    private static String spread(List<Report> reports, ToDoubleFunction<Report> value, String format) {
-        double[] v = reports.stream().mapToDouble(value).toArray();
+    private static <T> String spread(List<T> values, ToDoubleFunction<T> value, String format) {
+        double[] v = values.stream().mapToDouble(value).toArray();
         if (v.length == 1) {
             return String.format(Locale.ROOT, format, v[0]);
         }
@@ -145,15 +158,22 @@ public final class CollectorRateBenchmark {
                 Arrays.stream(v).min().orElse(0), Arrays.stream(v).max().orElse(0));
     }
 
-    /** Collections and their total time, so far, of every collector of this (the collector's) JVM. */
-    private static long[] collections() {
+    /**
+     * What this (the collector's) JVM has spent so far: collections, their milliseconds, CPU nanoseconds and
+     * bytes allocated by the threads alive now.
+     */
+    private static long[] jvmSpending() {
         long count = 0;
         long millis = 0;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             count += Math.max(0, gc.getCollectionCount());
             millis += Math.max(0, gc.getCollectionTime());
         }
-        return new long[] {count, millis};
+        long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long allocated = Arrays.stream(threads.getThreadAllocatedBytes(threads.getAllThreadIds())).filter(b -> b > 0).sum();
+        return new long[] {count, millis, cpu, allocated};
     }
 
     static List<String> headers() {

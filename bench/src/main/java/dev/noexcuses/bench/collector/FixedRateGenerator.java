@@ -43,7 +43,7 @@ public final class FixedRateGenerator {
     /** What one run measured, over the requests due after the warm-up. Latencies in milliseconds. */
     record Report(int rate, int seconds, int connections, long requests, double achievedPerSecond, double p50,
                   double p90, double p99, double p999, double max, long non2xx, long connectionErrors,
-                  double lateP99, double lateMax, long waitedForConnection) {
+                  double lateP99, double lateMax, long waitedForConnection, double cpuMicrosPerRequest) {
         private static final String PREFIX = "fixed-rate-report ";
 
         long errors() {
@@ -53,9 +53,9 @@ public final class FixedRateGenerator {
         String toLine() {
             return PREFIX + String.format(Locale.ROOT, "rate=%d seconds=%d connections=%d requests=%d achieved=%.1f"
                             + " p50=%.3f p90=%.3f p99=%.3f p999=%.3f max=%.3f non2xx=%d connection_errors=%d"
-                            + " late_p99=%.3f late_max=%.3f waited_for_connection=%d", rate, seconds, connections,
-                    requests, achievedPerSecond, p50, p90, p99, p999, max, non2xx, connectionErrors, lateP99, lateMax,
-                    waitedForConnection);
+                            + " late_p99=%.3f late_max=%.3f waited_for_connection=%d cpu_us_per_request=%.1f", rate,
+                    seconds, connections, requests, achievedPerSecond, p50, p90, p99, p999, max, non2xx, connectionErrors,
+                    lateP99, lateMax, waitedForConnection, cpuMicrosPerRequest);
         }
 
         /** The report in the generator's output; fails naming the output when there is none. */
@@ -74,7 +74,7 @@ public final class FixedRateGenerator {
                     Double.parseDouble(v.get("p999")), Double.parseDouble(v.get("max")),
                     Long.parseLong(v.get("non2xx")), Long.parseLong(v.get("connection_errors")),
                     Double.parseDouble(v.get("late_p99")), Double.parseDouble(v.get("late_max")),
-                    Long.parseLong(v.get("waited_for_connection")));
+                    Long.parseLong(v.get("waited_for_connection")), Double.parseDouble(v.get("cpu_us_per_request")));
         }
     }
 
@@ -161,6 +161,8 @@ public final class FixedRateGenerator {
     }
 
     private Report run(int seconds) throws InterruptedException {
+        // The generator's own CPU over the whole run (warm-up included), per request sent.
+        long cpuBefore = processCpuNanos();
         List<Thread> senders = new ArrayList<>(connections);
         for (int c = 0; c < connections; c++) {
             Thread t = new Thread(this::send, "sender-" + c);
@@ -171,11 +173,17 @@ public final class FixedRateGenerator {
         for (Thread t : senders) {
             t.join();
         }
+        double cpuMicrosPerRequest = (processCpuNanos() - cpuBefore) / 1e3 / Math.max(1, next.get() - connections);
         double measuredSeconds = Math.max(lastAnswer.get() - schedule.measureStart(), 1) / 1e9;
         return new Report(schedule.rate(), seconds, connections, measured.get(), measured.get() / measuredSeconds,
                 latencies.percentileMs(50), latencies.percentileMs(90), latencies.percentileMs(99),
                 latencies.percentileMs(99.9), latencies.percentileMs(100), non2xx.get(), connectionErrors.get(),
-                lateness.percentileMs(99), lateness.percentileMs(100), waitedForConnection.get());
+                lateness.percentileMs(99), lateness.percentileMs(100), waitedForConnection.get(), cpuMicrosPerRequest);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** One connection's thread: the next due request once the previous answer is in, until the schedule ends. */
