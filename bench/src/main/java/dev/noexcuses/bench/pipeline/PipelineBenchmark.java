@@ -68,7 +68,8 @@ import org.apache.kafka.common.TopicPartition;
  * is measured again at half of it. Each stage's standalone rate (alone on a pre-loaded topic, the
  * rest of the platform idle) is measured in the same run, and every event is reconciled.
  *
- * <p>Run: {@code ./bench/run pipeline [stepSeconds]} from the repository root.
+ * <p>Run: {@code ./bench/run pipeline [stepSeconds]} from the repository root; {@code ./bench/run pipeline probe
+ * RATE SECONDS} runs only the warm-up and one latency probe at RATE for SECONDS, and names its slowest probes.
  */
 public final class PipelineBenchmark {
     private static final String[] GROUPS = {"noexcuses-enricher", "noexcuses-realtime-loader", "batch-loader"};
@@ -87,7 +88,18 @@ public final class PipelineBenchmark {
 
     /** Latency at one load: end to end, and its parts from the event's own timestamps. */
     record LatencyRun(String label, int rate, Latencies total, Latencies toCollector, Latencies enriching,
-                      Latencies indexing, Latencies toBulk, long notFound) {}
+                      Latencies indexing, Latencies toBulk, List<Probe> probes, long notFound) {
+        /** The slowest probes, slowest first, so that a long tail can be matched with what happened then. */
+        List<Probe> slowest(int n) {
+            synchronized (probes) {
+                return probes.stream().sorted(java.util.Comparator.comparingLong(Probe::totalMs).reversed()).limit(n)
+                        .toList();
+            }
+        }
+    }
+
+    /** One probe event's times: when it was sent, and how long each part took (-1 when not stamped). */
+    record Probe(Instant sentAt, long totalMs, long collectorMs, long enricherMs, long toBulkMs, long afterBulkMs) {}
 
     record Standalone(String stage, long events, double seconds) {
         double rate() {
@@ -98,7 +110,17 @@ public final class PipelineBenchmark {
     private record LagSample(long nanos, Map<String, Long> lags) {}
 
     public static void main(String[] args) throws Exception {
-        int stepSeconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        run(args);
+        // Threads of the clients and services may linger after the platform stopped.
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
+        // "probe RATE SECONDS": only the warm-up and one latency probe, for looking into a latency's tail.
+        boolean probeOnly = args.length > 0 && args[0].equals("probe");
+        int probeRate = probeOnly && args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        int probeSeconds = probeOnly && args.length > 2 ? Integer.parseInt(args[2]) : 120;
+        int stepSeconds = !probeOnly && args.length > 0 ? Integer.parseInt(args[0]) : 20;
         Path dataDir = Files.createTempDirectory("noexcuses-bench-pipeline-");
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("platform.data-dir", dataDir.toString());
@@ -126,6 +148,8 @@ public final class PipelineBenchmark {
                 Runtime.getRuntime().availableProcessors(), dataDir);
         try (PlatformRuntime runtime = PlatformRuntime.start(config, dataDir, new PrintStream(
                 java.io.OutputStream.nullOutputStream()))) {
+            // A run stopped with Ctrl-C or kill stops the embedded servers too, instead of leaving them running.
+            Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "pipeline-benchmark-stop"));
             Config services = runtime.serviceConfig();
             Instant runStart = Instant.now();
             Set<String> accepted = ConcurrentHashMap.newKeySet();
@@ -144,6 +168,12 @@ public final class PipelineBenchmark {
                 // The warm-up's rate may be above what the platform sustains: its backlog is worked off
                 // before the first probe, which would otherwise measure the queue.
                 awaitDrained(admin, "the warm-up's backlog");
+                if (probeOnly) {
+                    latency("probe", probeRate, Duration.ofSeconds(probeSeconds), runtime, services, admin, client,
+                            accepted, rejected);
+                    printStageTimers(runtime);
+                    return;
+                }
 
                 latencies.add(latency("low rate", 100, runtime, services, admin, client, accepted, rejected));
                 latencies.add(latency("demo rate", 1000, runtime, services, admin, client, accepted, rejected));
@@ -194,24 +224,29 @@ public final class PipelineBenchmark {
             List<Standalone> standalone = standaloneRates(services, 100_000);
             report(steps, ceiling, latencies, standalone, checks);
         }
-        System.exit(0);
     }
 
     private static LatencyRun latency(String label, int rate, PlatformRuntime runtime, Config services, Admin admin,
                                       EventClient client, Set<String> accepted, long[] rejected) throws Exception {
+        return latency(label, rate, Duration.ofSeconds(30), runtime, services, admin, client, accepted, rejected);
+    }
+
+    private static LatencyRun latency(String label, int rate, Duration duration, PlatformRuntime runtime,
+                                      Config services, Admin admin, EventClient client, Set<String> accepted,
+                                      long[] rejected) throws Exception {
         awaitDrained(admin, "the backlog before the latency probe");
         LatencyRun run = new LatencyRun(label, rate, new Latencies(300), new Latencies(300), new Latencies(300),
-                new Latencies(300), new Latencies(300), 0);
+                new Latencies(300), new Latencies(300), java.util.Collections.synchronizedList(new ArrayList<>()), 0);
         long[] notFound = new long[1];
-        Thread probe = new Thread(() -> notFound[0] = probeLatency(runtime, services, Duration.ofSeconds(30), run));
+        Thread probe = new Thread(() -> notFound[0] = probeLatency(runtime, services, duration, run));
         probe.start();
         SimulationRun.Summary load = new SimulationRun(new WebShopSimulator(rate, "web-shop", 20_000, 0.02, 0.01),
-                client, null).run(0, Duration.ofSeconds(30), rate);
+                client, null).run(0, duration, rate);
         probe.join();
         accepted.addAll(load.acceptedIds());
         rejected[0] += load.rejected();
         LatencyRun done = new LatencyRun(label, rate, run.total(), run.toCollector(), run.enriching(), run.indexing(),
-                run.toBulk(), notFound[0]);
+                run.toBulk(), run.probes(), notFound[0]);
         System.out.printf(Locale.ROOT, "latency at %,d/s (%s): p50 %.0f ms, p99 %.0f ms (collector %.0f/%.0f, "
                         + "enricher %.0f/%.0f, loader+refresh %.0f/%.0f of which to the bulk request %.0f/%.0f ms"
                         + " p50/p99), %d not found%n", rate, label,
@@ -219,7 +254,33 @@ public final class PipelineBenchmark {
                 done.toCollector().percentileMs(99), done.enriching().percentileMs(50), done.enriching().percentileMs(99),
                 done.indexing().percentileMs(50), done.indexing().percentileMs(99), done.toBulk().percentileMs(50),
                 done.toBulk().percentileMs(99), done.notFound());
+        for (Probe p : done.slowest(5)) {
+            System.out.printf(Locale.ROOT, "    slow probe sent %s: %,d ms (collector %d, enricher %d, to the bulk %d,"
+                    + " bulk and refresh %d)%n", p.sentAt(), p.totalMs(), p.collectorMs(), p.enricherMs(), p.toBulkMs(),
+                    p.afterBulkMs());
+        }
         return done;
+    }
+
+    /** The services' own latency quantiles (their /metrics), e.g. the realtime loader's bulk round trips. */
+    private static void printStageTimers(PlatformRuntime runtime) {
+        HttpClient http = HttpClient.newHttpClient();
+        for (var service : runtime.services()) {
+            String url = service.endpoints().get("metrics");
+            if (url == null) {
+                continue;
+            }
+            try {
+                String body = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                // The services' own timers; the HTTP servers' and clients' generic ones would drown them.
+                body.lines().filter(l -> !l.startsWith("#") && l.contains("quantile=") && !l.startsWith("armeria_")
+                                && !l.contains("_api_client_") && !l.startsWith("jvm_"))
+                        .forEach(l -> System.out.printf("  %s: %s%n", service.name(), l));
+            } catch (Exception e) {
+                System.out.printf("  %s: metrics not read (%s)%n", service.name(), e);
+            }
+        }
     }
 
     /** Each group's least lag among the samples of the 3 s up to {@code nanos}. */
@@ -380,9 +441,17 @@ public final class PipelineBenchmark {
         // The loader stamps its bulk request: before it, the enricher's commit, the loader's read and
         // its wait; after it, the bulk and OpenSearch's refresh.
         JsonNode sentAtBulk = source.at("/loader/sent_at");
+        long toBulkMs = -1;
+        long afterBulkMs = -1;
         if (sentAtBulk.isTextual()) {
-            run.toBulk().add(Math.max(0, Duration.between(enriched, Instant.parse(sentAtBulk.asText())).toNanos()));
+            Instant bulk = Instant.parse(sentAtBulk.asText());
+            run.toBulk().add(Math.max(0, Duration.between(enriched, bulk).toNanos()));
+            toBulkMs = Duration.between(enriched, bulk).toMillis();
+            afterBulkMs = Duration.between(bulk, foundAt).toMillis();
         }
+        run.probes().add(new Probe(sentAt, TimeUnit.NANOSECONDS.toMillis(totalNanos),
+                Duration.between(sentAt, received).toMillis(), Duration.between(received, enriched).toMillis(), toBulkMs,
+                afterBulkMs));
     }
 
     /** The documents among {@code ids} that a search finds now, by id (none when the search fails). */
@@ -445,8 +514,13 @@ public final class PipelineBenchmark {
             dev.noexcuses.infra.kafka.TopicSetup.awaitLeaders(admin, List.of(raw, enriched, dlq));
         }
         WebShopSimulator simulator = new WebShopSimulator(4242, "web-shop", 20_000, 0, 0);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                KafkaClients.reliableProducer(services, "bench-alone-loader", 60_000))) {
+        // One batch in flight: on a topic created a moment ago the first batches may meet a leader not yet
+        // in place (NOT_LEADER_OR_FOLLOWER), and with five in flight their retries came after later batches
+        // and were refused as out of order for good (OUT_OF_ORDER_SEQUENCE_NUMBER, retried without end).
+        var preload = KafkaClients.reliableProducer(services, "bench-alone-loader", 120_000);
+        preload.put("max.in.flight.requests.per.connection", "1");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(preload)) {
+            awaitProducerLeaders(producer, raw, partitions);
             for (int i = 0; i < n; i++) {
                 EventEnvelope envelope = RealisticEvents.envelope(simulator.next(), i);
                 producer.send(new ProducerRecord<>(raw, envelope.partitionKey(), Json.toBytes(envelope)));
@@ -479,6 +553,20 @@ public final class PipelineBenchmark {
             results.add(untilCommitted("batch loader", services, "bench-alone-batch-loader"));
         }
         return results;
+    }
+
+    /** Waits (up to a minute) until the producer's own metadata has a leader for every partition of {@code topic}. */
+    private static void awaitProducerLeaders(KafkaProducer<String, byte[]> producer, String topic, int partitions)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (System.nanoTime() < deadline) {
+            var info = producer.partitionsFor(topic);
+            if (info.size() == partitions && info.stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("No leader for every partition of " + topic + " after a minute");
     }
 
     /** Events per second from the first processed event to the last. */
