@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Event-data and MLOps platform: one command starts it on embedded real infrastructure.",
         subcommands = {UpCommand.class, DemoCommand.class, StatusCommand.class, DownCommand.class,
                 ProduceCommand.class, RunCommand.class, VerifyCommand.class, LakeCommand.class, LakehouseCommand.class, SparkCommand.class,
-                SchemasCommand.class, ReplayDlqCommand.class, ReloadCommand.class, SqlCommand.class, ConsolePasswordCommand.class, DagsCommand.class,
+                SchemasCommand.class, ReplayDlqCommand.class, ReloadCommand.class, SqlCommand.class, ConsolePasswordCommand.class, UserKeyCommand.class, DagsCommand.class,
                 AlertsCommand.class, ModelsCommand.class, RunsCommand.class, FeaturesCommand.class, MlCommand.class, RolloutsCommand.class, AbCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Commands {
