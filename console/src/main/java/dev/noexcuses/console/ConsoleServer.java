@@ -68,7 +68,7 @@ public final class ConsoleServer implements AutoCloseable {
         List<AutoCloseable> resources = new ArrayList<>();
         Optional<SearchClient> search = SearchClient.fromConfig(config);
         FlowSampler flow = new FlowSampler(config, settings.consumerGroups(), settings.latencyMetricsUrl(),
-                settings.sampleInterval(), clock);
+                settings.adminToken(), settings.sampleInterval(), clock);
         resources.add(flow);
         LakeApi lake = new LakeApi(config);
         resources.add(lake);
@@ -96,8 +96,8 @@ public final class ConsoleServer implements AutoCloseable {
                         return JsonResponses.ok(JsonResponses.object().put("user", session.user())
                                 .put("csrf_token", session.csrfToken()));
                     })
-                    .annotatedService(new PipelineApi(settings.components(), flow, search, settings.trinoJdbcUrl(),
-                            settings.verifyReport()))
+                    .annotatedService(new PipelineApi(settings.components(), settings.adminToken(), flow, search,
+                            settings.trinoJdbcUrl(), settings.verifyReport()))
                     .annotatedService(new LiveApi(search, settings.enrichedIndices()))
                     .annotatedService(new FailedEventsApi(search, settings.failedIndices(), config))
                     .annotatedService(lake)

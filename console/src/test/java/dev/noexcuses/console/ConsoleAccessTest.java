@@ -11,6 +11,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import dev.noexcuses.common.admin.AdminServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -129,5 +132,36 @@ class ConsoleAccessTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("default password")
                 .hasMessageContaining("console-password");
+    }
+
+    @Test
+    void thePipelinePageChecksServicesWithTheAdminTokenTheirAdminEndpointsAskFor() throws Exception {
+        try (AdminServer enricher = AdminServer.start(new AdminServer.Access("127.0.0.1", 0, "ops-secret"), () -> true,
+                () -> true, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
+            String healthUrl = "http://127.0.0.1:" + enricher.port() + "/healthz";
+            assertThat(componentHealthy("ops-secret", healthUrl)).isTrue();
+            // The same service, checked with another token: refused (401), so shown unhealthy.
+            assertThat(componentHealthy("another-token", healthUrl)).isFalse();
+        }
+    }
+
+    /** Whether a console with this admin token shows the component at {@code healthUrl} as healthy. */
+    private static boolean componentHealthy(String adminToken, String healthUrl) throws Exception {
+        try (ConsoleServer withToken = ConsoleServer.start(config(Map.of("console.port", "0", "admin.token", adminToken,
+                "console.components.0.name", "enricher", "console.components.0.health-url", healthUrl)))) {
+            HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(URI.create(withToken.url() + "/login/submit"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("user=admin&password=" + ConsoleServer.DEFAULT_PASSWORD))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> pipeline = HTTP.send(HttpRequest.newBuilder(URI.create(withToken.url() + "/api/pipeline"))
+                    .header("Cookie", sessionCookie(login)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(pipeline.statusCode()).isEqualTo(200);
+            for (JsonNode component : Json.mapper().readTree(pipeline.body()).get("components")) {
+                if (component.get("name").asText().equals("enricher")) {
+                    return component.get("healthy").asBoolean();
+                }
+            }
+            throw new AssertionError("No enricher among the components: " + pipeline.body());
+        }
     }
 }

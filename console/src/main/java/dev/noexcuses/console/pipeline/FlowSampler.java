@@ -41,10 +41,10 @@ public final class FlowSampler implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private volatile String lastError;
 
-    public FlowSampler(Config config, List<ConsumerGroup> groups, String latencyMetricsUrl, Duration interval,
-                       Clock clock) {
+    public FlowSampler(Config config, List<ConsumerGroup> groups, String latencyMetricsUrl, String adminToken,
+                       Duration interval, Clock clock) {
         this.groups = List.copyOf(groups);
-        this.latency = new LatencyMetrics(latencyMetricsUrl);
+        this.latency = new LatencyMetrics(latencyMetricsUrl, adminToken);
         this.clock = clock;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "console-flow-sampler");

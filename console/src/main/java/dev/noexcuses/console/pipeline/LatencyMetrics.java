@@ -1,7 +1,6 @@
 package dev.noexcuses.console.pipeline;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,9 +18,11 @@ final class LatencyMetrics {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String url;
+    private final String adminToken;
 
-    LatencyMetrics(String url) {
+    LatencyMetrics(String url, String adminToken) {
         this.url = url;
+        this.adminToken = adminToken;
     }
 
     /** {@code p50}, {@code p99}, {@code count}, {@code mean} in seconds; empty when not configured or unreachable. */
@@ -32,7 +33,7 @@ final class LatencyMetrics {
         }
         String text;
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+            HttpResponse<String> response = http.send(AdminRequest.to(url, adminToken)
                     .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return out;

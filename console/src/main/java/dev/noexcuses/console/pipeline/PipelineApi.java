@@ -25,15 +25,18 @@ import java.util.Optional;
 /** {@code GET /api/pipeline}: every component's health, the last hour's flow, latency and the last verify. */
 public final class PipelineApi {
     private final List<ComponentCheck> components;
+    /** Sent with the services' health checks when set: their admin endpoints ask for it ({@code admin.token}). */
+    private final String adminToken;
     private final FlowSampler flow;
     private final Optional<SearchClient> search;
     private final String trinoJdbcUrl;
     private final Path verifyReport;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public PipelineApi(List<ComponentCheck> components, FlowSampler flow, Optional<SearchClient> search,
-                       String trinoJdbcUrl, Path verifyReport) {
+    public PipelineApi(List<ComponentCheck> components, String adminToken, FlowSampler flow,
+                       Optional<SearchClient> search, String trinoJdbcUrl, Path verifyReport) {
         this.components = List.copyOf(components);
+        this.adminToken = adminToken;
         this.flow = requireNonNull(flow, "flow is null");
         this.search = requireNonNull(search, "search is null");
         this.trinoJdbcUrl = trinoJdbcUrl;
@@ -65,17 +68,18 @@ public final class PipelineApi {
         if (trinoJdbcUrl != null && !trinoJdbcUrl.isBlank()) {
             String info = trinoJdbcUrl.replaceFirst("^jdbc:trino://", "http://").replaceFirst("^(http://[^/?]+).*$", "$1")
                     + "/v1/info";
-            list.addObject().put("name", "trino").put("kind", "infrastructure").put("healthy", answers200(info));
+            list.addObject().put("name", "trino").put("kind", "infrastructure").put("healthy", answers200(info, ""));
         }
         for (ComponentCheck c : components) {
-            list.addObject().put("name", c.name()).put("kind", "service").put("healthy", answers200(c.healthUrl()));
+            list.addObject().put("name", c.name()).put("kind", "service")
+                    .put("healthy", answers200(c.healthUrl(), adminToken));
         }
         return list;
     }
 
-    private boolean answers200(String url) {
+    private boolean answers200(String url, String token) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET().build(),
+            return http.send(AdminRequest.to(url, token).timeout(Duration.ofSeconds(3)).GET().build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException | IllegalArgumentException e) {
             return false;
