@@ -13,6 +13,7 @@ import java.util.Optional;
  */
 public record CollectorConfig(
         int port,
+        int eventLoops,
         Optional<Tls> tls,
         String adminHost,
         int adminPort,
@@ -37,6 +38,7 @@ public record CollectorConfig(
 
     public CollectorConfig {
         check(port >= 0 && port <= 65535, "collector.port must be 0..65535, was %s", port);
+        check(eventLoops >= 0, "collector.event-loops must be 0 (Armeria's default) or positive, was %s", eventLoops);
         check(adminPort >= -1 && adminPort <= 65535, "collector.admin.port must be -1..65535, was %s", adminPort);
         check(maxBodyBytes > 0, "collector.max-body-bytes must be positive, was %s", maxBodyBytes);
         check(!kafkaTimeout.isNegative() && !kafkaTimeout.isZero(), "collector.kafka-timeout must be positive");
@@ -59,6 +61,7 @@ public record CollectorConfig(
         Optional<Tls> tls = certFile.isEmpty() ? Optional.empty() : Optional.of(new Tls(Path.of(certFile), Path.of(keyFile)));
         return new CollectorConfig(
                 c.getInt("port"),
+                c.getInt("event-loops"),
                 tls,
                 c.getString("admin.host"),
                 c.getInt("admin.port"),

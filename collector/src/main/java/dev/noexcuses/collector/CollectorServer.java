@@ -3,6 +3,7 @@ package dev.noexcuses.collector;
 import static java.util.Objects.requireNonNull;
 
 import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -78,6 +79,9 @@ public final class CollectorServer implements AutoCloseable {
                 settings.authFailuresPerSecond());
 
         ServerBuilder builder = Server.builder();
+        if (settings.eventLoops() > 0) {
+            builder.workerGroup(EventLoopGroups.newEventLoopGroup(settings.eventLoops()), true);
+        }
         if (settings.tls().isPresent()) {
             CollectorConfig.Tls tls = settings.tls().get();
             builder.https(new java.net.InetSocketAddress(host, settings.port())).tls(tls.certFile().toFile(), tls.keyFile().toFile());
