@@ -2,6 +2,7 @@ package dev.noexcuses.common.event;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.noexcuses.common.text.AsciiDigits;
 import java.util.Optional;
 
 /**
@@ -38,9 +39,9 @@ public record SchemaRef(String vendor, String name, int major, int minor, int pa
         if (secondDash < 0) {
             return Optional.empty();
         }
-        int major = number(text, secondSlash + 1, firstDash);
-        int minor = number(text, firstDash + 1, secondDash);
-        int patch = number(text, secondDash + 1, text.length());
+        int major = AsciiDigits.parse(text, secondSlash + 1, firstDash);
+        int minor = AsciiDigits.parse(text, firstDash + 1, secondDash);
+        int patch = AsciiDigits.parse(text, secondDash + 1, text.length());
         if (major < 0 || minor < 0 || patch < 0) {
             return Optional.empty();
         }
@@ -63,25 +64,6 @@ public record SchemaRef(String vendor, String name, int major, int minor, int pa
 
     private static boolean isAsciiLetterOrDigit(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    }
-
-    /** The ASCII digits of {@code text[from, to)} as an int; -1 when empty, not digits, or above an int. */
-    private static int number(String text, int from, int to) {
-        if (from >= to) {
-            return -1;
-        }
-        long value = 0;
-        for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
-            if (value > Integer.MAX_VALUE) {
-                return -1;
-            }
-        }
-        return (int) value;
     }
 
     public String version() {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noexcuses.common.event.SchemaRef;
 import dev.noexcuses.common.failure.FailureError;
+import dev.noexcuses.common.text.AsciiDigits;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -130,13 +131,13 @@ public final class TopLevelValidator {
                 || (n > 20 && t.charAt(19) != '.')) {
             return null;
         }
-        int year = digits(t, 0, 4);
-        int month = digits(t, 5, 7);
-        int day = digits(t, 8, 10);
-        int hour = digits(t, 11, 13);
-        int minute = digits(t, 14, 16);
-        int second = digits(t, 17, 19);
-        int fraction = n > 20 ? digits(t, 20, n - 1) : 0;
+        int year = AsciiDigits.parse(t, 0, 4);
+        int month = AsciiDigits.parse(t, 5, 7);
+        int day = AsciiDigits.parse(t, 8, 10);
+        int hour = AsciiDigits.parse(t, 11, 13);
+        int minute = AsciiDigits.parse(t, 14, 16);
+        int second = AsciiDigits.parse(t, 17, 19);
+        int fraction = n > 20 ? AsciiDigits.parse(t, 20, n - 1) : 0;
         if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || fraction < 0) {
             return null;
         }
@@ -147,19 +148,6 @@ public final class TopLevelValidator {
         } catch (java.time.DateTimeException e) {
             return null;
         }
-    }
-
-    /** The decimal number in {@code t[from, to)}, or -1 when a character there is not an ASCII digit. */
-    private static int digits(String t, int from, int to) {
-        int value = 0;
-        for (int i = from; i < to; i++) {
-            char c = t.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
-        }
-        return value;
     }
 
     private static String requiredText(JsonNode event, String field, List<FailureError> errors) {
