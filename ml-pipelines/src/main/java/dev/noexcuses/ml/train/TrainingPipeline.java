@@ -80,12 +80,14 @@ public final class TrainingPipeline {
         progress.line("  [train] cut-offs %s (holdout %s): active in the %d days up to a cut-off, churned when absent the %d after",
                 cuts, holdoutCut, ChurnLabels.ACTIVE_DAYS, ChurnLabels.HORIZON_DAYS);
         spark.sql("CREATE NAMESPACE IF NOT EXISTS ml");
+        // The query itself is among the inputs (as a digest): labels of an older definition are not reused.
+        String labelSql = ChurnLabels.sql("curated.sessions", cuts);
         String labelInputs = "curated.sessions@" + snapshot("curated.sessions") + " cut-offs " + cuts + " active "
-                + ChurnLabels.ACTIVE_DAYS + " horizon " + ChurnLabels.HORIZON_DAYS;
+                + ChurnLabels.ACTIVE_DAYS + " horizon " + ChurnLabels.HORIZON_DAYS + " query " + digest(labelSql);
         boolean labelsReused = labelInputs.equals(property(LABELS_TABLE, LABELS_INPUTS));
         if (!labelsReused) {
             try {
-                spark.sql(ChurnLabels.sql("curated.sessions", cuts)).writeTo(LABELS_TABLE).using("iceberg")
+                spark.sql(labelSql).writeTo(LABELS_TABLE).using("iceberg")
                         .tableProperty("format-version", "2").tableProperty(LABELS_INPUTS, labelInputs).createOrReplace();
             } catch (Exception e) {
                 throw new IllegalStateException("Cannot write " + LABELS_TABLE + ": " + e.getMessage(), e);
@@ -150,6 +152,17 @@ public final class TrainingPipeline {
     /** What a training set is built from: the labels at their snapshot, each view's table at its snapshot, the features. */
     private String inputs(String labels, Map<String, Long> viewSnapshots) {
         return labels + " views " + viewSnapshots + " features " + features.names();
+    }
+
+    /** The first 8 bytes of the SHA-256 of {@code text}, in hex. */
+    private static String digest(String text) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A table property, or null when the table or the property does not exist. */
