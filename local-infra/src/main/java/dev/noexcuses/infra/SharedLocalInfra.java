@@ -1,6 +1,7 @@
 package dev.noexcuses.infra;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.noexcuses.common.config.PlatformConfig;
 import java.util.Map;
 
@@ -23,8 +24,13 @@ public final class SharedLocalInfra {
         return instance.start(components);
     }
 
-    /** The default configuration, with overrides, pointed at the shared infrastructure's components. */
+    /**
+     * The default configuration pointed at the shared infrastructure's components, with the overrides
+     * on top: a test's own setting (e.g. a database of its own on the shared server) wins over the
+     * shared one.
+     */
     public static Config serviceConfig(Map<String, String> overrides, String... components) {
-        return get(components).serviceConfig(PlatformConfig.defaults(overrides));
+        return ConfigFactory.parseMap(overrides).withFallback(get(components).serviceConfig(PlatformConfig.defaults(overrides)))
+                .resolve();
     }
 }
