@@ -145,7 +145,8 @@ public final class CollectorBenchmark {
         byMode.computeIfAbsent(r.mode(), m -> new ArrayList<>()).add(r);
     }
 
-    private static List<ObjectNode> generate(int n) {
+    /** {@code n} simulator events, the same for every collector benchmark. */
+    static List<ObjectNode> generate(int n) {
         WebShopSimulator simulator = new WebShopSimulator(7, "web-shop", 1000, 0, 0);
         List<ObjectNode> events = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -7,7 +7,6 @@ import dev.noexcuses.collector.CollectorServer;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.infra.LocalInfra;
-import dev.noexcuses.producers.simulator.WebShopSimulator;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -59,7 +58,7 @@ public final class CollectorRateBenchmark {
         Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0"));
         try (LocalInfra infra = LocalInfra.forTests(base).start("kafka");
              CollectorServer collector = CollectorServer.start(infra.serviceConfig(base))) {
-            Path bodies = writeBodies(generate(1_000));
+            Path bodies = writeBodies(CollectorBenchmark.generate(1_000));
             URI collectorUrl = URI.create("http://127.0.0.1:" + collector.port() + "/v1/events");
             Optional<Nginx204> nginx = Nginx204.startIfInstalled();
             try {
@@ -187,15 +186,6 @@ public final class CollectorRateBenchmark {
         Files.write(file, lines, StandardCharsets.UTF_8);
         file.toFile().deleteOnExit();
         return file;
-    }
-
-    private static List<ObjectNode> generate(int n) {
-        WebShopSimulator simulator = new WebShopSimulator(7, "web-shop", 1000, 0, 0);
-        List<ObjectNode> events = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            events.add(simulator.next().event());
-        }
-        return events;
     }
 
     private static double median(double[] values) {
