@@ -262,7 +262,10 @@ public final class PipelineBenchmark {
         return done;
     }
 
-    /** The services' own latency quantiles (their /metrics), e.g. the realtime loader's bulk round trips. */
+    /**
+     * The services' own latency quantiles and cache hits (their /metrics), e.g. the realtime loader's bulk round
+     * trips and the enricher's user-agent cache.
+     */
     private static void printStageTimers(PlatformRuntime runtime) {
         HttpClient http = HttpClient.newHttpClient();
         for (var service : runtime.services()) {
@@ -273,9 +276,9 @@ public final class PipelineBenchmark {
             try {
                 String body = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
-                // The services' own timers; the HTTP servers' and clients' generic ones would drown them.
-                body.lines().filter(l -> !l.startsWith("#") && l.contains("quantile=") && !l.startsWith("armeria_")
-                                && !l.contains("_api_client_") && !l.startsWith("jvm_"))
+                // The services' own timers and caches; the HTTP servers' and clients' generic ones would drown them.
+                body.lines().filter(l -> !l.startsWith("#") && (l.startsWith("cache_gets_total") || l.contains("quantile=")
+                                && !l.startsWith("armeria_") && !l.contains("_api_client_") && !l.startsWith("jvm_")))
                         .forEach(l -> System.out.printf("  %s: %s%n", service.name(), l));
             } catch (Exception e) {
                 System.out.printf("  %s: metrics not read (%s)%n", service.name(), e);

@@ -4,10 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.util.List;
 
-/** The enabled enrichments, run in order on every valid event. */
+/**
+ * The enabled enrichments, run in order on every valid event; each one's time per event is a metric, and an
+ * enrichment with metrics of its own (a cache's hits and misses) registers them here.
+ */
 public final class EnrichmentChain {
     private final List<Enrichment> enrichments;
     private final List<Timer> timers;
@@ -22,6 +26,11 @@ public final class EnrichmentChain {
                         .tag("enrichment", e.name())
                         .register(meters))
                 .toList();
+        for (Enrichment enrichment : this.enrichments) {
+            if (enrichment instanceof MeterBinder binder) {
+                binder.bindTo(meters);
+            }
+        }
     }
 
     /**

@@ -10,6 +10,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.enricher.geo.CityDatabase;
 import dev.noexcuses.enricher.geo.GeoLocation;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -22,16 +25,16 @@ import java.util.Optional;
  * {@code enrichments.geo = {country_code, country, region, city, location: {lat, lon}}}, each part
  * present when the database knows it. An address the database does not know (private, reserved, new)
  * gets no {@code geo}; that is not a failure. Answers are cached per address, since a user's events
- * come from the same address.
+ * come from the same address; the cache's hits and misses are metrics ({@code cache_gets_total{cache="geoip"}}).
  */
-public final class GeoIpEnrichment implements Enrichment, Closeable {
+public final class GeoIpEnrichment implements Enrichment, Closeable, MeterBinder {
     private final CityDatabase database;
     /** Address to its geo node, or MissingNode when the database does not know it. */
     private final Cache<String, JsonNode> answers;
 
     public GeoIpEnrichment(CityDatabase database, int cacheSize) {
         this.database = requireNonNull(database, "database is null");
-        this.answers = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        this.answers = Caffeine.newBuilder().maximumSize(cacheSize).recordStats().build();
     }
 
     /** Opens the database {@code files} (one per address family, or one for both). */
@@ -42,6 +45,11 @@ public final class GeoIpEnrichment implements Enrichment, Closeable {
     @Override
     public String name() {
         return "geoip";
+    }
+
+    @Override
+    public void bindTo(MeterRegistry meters) {
+        CaffeineCacheMetrics.monitor(meters, answers, name());
     }
 
     @Override

@@ -8,7 +8,9 @@ import dev.noexcuses.common.event.EventEnvelope;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.enricher.KafkaTestSupport;
 import dev.noexcuses.enricher.geo.MmdbWriter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +29,31 @@ class LocalEnrichmentsTest {
         assertThat(found.at("/user_agent/browser_version").asText()).isEqualTo("120.0");
         assertThat(found.at("/user_agent/os").asText()).isEqualTo("Windows");
         assertThat(found.at("/user_agent/device").asText()).isEqualTo("Other");
+    }
+
+    @Test
+    void countsTheUserAgentAndGeoIpCachesHitsAndMissesInTheChainsMetrics() throws Exception {
+        Path db = dir.resolve("city.mmdb");
+        MmdbWriter.writeCityDatabase(db, List.of(
+                new MmdbWriter.Location("81.2.69.0/24", "GB", "United Kingdom", "England", "London", 51.5142, -0.0931)));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (GeoIpEnrichment geo = GeoIpEnrichment.open(List.of(db), 100)) {
+            EnrichmentChain chain = new EnrichmentChain(List.of(new UserAgentEnrichment(100), geo), meters,
+                    Clock.systemUTC());
+            // One user agent throughout; two addresses, the first seen twice.
+            for (String ip : List.of("81.2.69.160", "81.2.69.160", "81.2.69.7")) {
+                chain.enrich(pageView(ip));
+            }
+        }
+
+        assertThat(gets(meters, "user-agent", "miss")).isEqualTo(1);
+        assertThat(gets(meters, "user-agent", "hit")).isEqualTo(2);
+        assertThat(gets(meters, "geoip", "miss")).isEqualTo(2);
+        assertThat(gets(meters, "geoip", "hit")).isEqualTo(1);
+    }
+
+    private static double gets(SimpleMeterRegistry meters, String cache, String result) {
+        return meters.get("cache.gets").tag("cache", cache).tag("result", result).functionCounter().count();
     }
 
     @Test

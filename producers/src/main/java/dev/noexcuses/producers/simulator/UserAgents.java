@@ -26,9 +26,10 @@ final class UserAgents {
         }
         if (p < 30) {
             String chrome = chromeVersion(r);
+            int major = Integer.parseInt(chrome.substring(0, chrome.indexOf('.')));
+            // Edge sends its full version: one build per major, a few patch releases of it.
             return "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/" + chrome
-                    + " Safari/537.36 Edg/" + chrome.substring(0, chrome.indexOf('.')) + ".0." + (2000 + r.nextInt(900))
-                    + "." + r.nextInt(120);
+                    + " Safari/537.36 Edg/" + major + ".0." + (2045 + (major - 118) * 60) + "." + (30 + 15 * r.nextInt(5));
         }
         if (p < 36) {
             int v = 115 + r.nextInt(19);
