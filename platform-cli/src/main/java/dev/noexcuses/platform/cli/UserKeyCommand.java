@@ -3,8 +3,8 @@ package dev.noexcuses.platform.cli;
 import com.typesafe.config.Config;
 import dev.noexcuses.common.privacy.Pseudonymiser;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,17 +39,16 @@ final class UserKeyCommand implements Callable<Integer> {
                     + " so each user key is the id itself");
         }
         List<String> ids = userIds.isEmpty() ? readLines() : userIds;
-        PrintStream out = System.out;
         for (String id : ids) {
             if (id.isBlank()) {
                 continue;
             }
-            out.println(id + "\t" + (pseudonymised ? pseudonymiser.hmac(id) : id));
+            System.out.println(id + "\t" + (pseudonymised ? pseudonymiser.hmac(id) : id));
         }
         return 0;
     }
 
-    private static List<String> readLines() throws java.io.IOException {
+    private static List<String> readLines() throws IOException {
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
