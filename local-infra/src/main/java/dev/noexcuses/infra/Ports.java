@@ -1,9 +1,6 @@
 package dev.noexcuses.infra;
 
 import com.typesafe.config.Config;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 
 /** Where embedded servers listen: the configured ports for the platform, free ports for tests. */
 public interface Ports {
@@ -18,12 +15,15 @@ public interface Ports {
         return key -> freePort();
     }
 
+    /**
+     * A port nothing listens on, for a server that binds it later. Taken below the kernel's range of
+     * ephemeral ports, from which every outgoing connection gets its local port: a port from that range
+     * (what binding port 0 gives) can be taken by a client connecting somewhere in the seconds between
+     * this answer and the server's bind, which failed a test with "Address already in use". A port is not
+     * handed out again in the same JVM until the range has gone round; each JVM starts at its own place in
+     * the range, so parallel test JVMs rarely meet.
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free port", e);
-        }
+        return FreePortRange.next();
     }
 }
