@@ -1,5 +1,7 @@
 package dev.noexcuses.bench.collector;
 
+import static dev.noexcuses.bench.Rounds.median;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.client.ClientFactory;
@@ -402,12 +404,5 @@ public final class CollectorBenchmark {
     private static String range(double[] values) {
         return String.format(Locale.ROOT, "%.1f–%.1f", Arrays.stream(values).min().orElse(0),
                 Arrays.stream(values).max().orElse(0));
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n == 0 ? 0 : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -1,5 +1,7 @@
 package dev.noexcuses.bench.collector;
 
+import static dev.noexcuses.bench.Rounds.median;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.noexcuses.bench.collector.FixedRateGenerator.Report;
@@ -186,12 +188,5 @@ public final class CollectorRateBenchmark {
         Files.write(file, lines, StandardCharsets.UTF_8);
         file.toFile().deleteOnExit();
         return file;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n == 0 ? 0 : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -1,5 +1,7 @@
 package dev.noexcuses.bench.enricher;
 
+import static dev.noexcuses.bench.Rounds.median;
+
 import dev.noexcuses.enricher.useragent.FilteredUaParser;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
 import java.util.ArrayList;
@@ -8,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 import ua_parser.Client;
 import ua_parser.Parser;
 
@@ -66,7 +69,7 @@ public final class UserAgentParserBenchmark {
         return new ArrayList<>(agents);
     }
 
-    private static double microsPerAgent(java.util.function.Function<String, Client> parse, List<String> agents) {
+    private static double microsPerAgent(Function<String, Client> parse, List<String> agents) {
         long start = System.nanoTime();
         int families = 0;
         for (String agent : agents) {
@@ -77,13 +80,6 @@ public final class UserAgentParserBenchmark {
             throw new IllegalStateException("no agent parsed");
         }
         return nanos / 1e3 / agents.size();
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static double min(double[] values) {
