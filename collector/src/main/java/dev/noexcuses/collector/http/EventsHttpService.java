@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,15 +59,17 @@ public final class EventsHttpService implements HttpService {
                 req.headers().get(HttpHeaderNames.USER_AGENT), TRANSPORT, auth.sources(), auth.keyFingerprint());
         MediaType contentType = req.contentType();
         String encoding = req.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+        // Kafka's acknowledgements complete the intake on the producer's one I/O thread: the answer is
+        // built on the request's event loop, so that thread only does Kafka's work.
+        Executor loop = ctx.eventLoop();
         CompletableFuture<HttpResponse> answer = BoundedBody.read(req, config.maxBodyBytes())
-                .thenCompose(body -> handle(info, contentType, encoding, body))
-                .thenApplyAsync(response -> response, ctx.eventLoop())
+                .thenCompose(body -> handle(info, contentType, encoding, body, loop))
                 .exceptionally(t -> failed(ctx, info, t));
         return HttpResponse.of(answer);
     }
 
     private CompletableFuture<HttpResponse> handle(RequestInfo info, MediaType contentType, String encoding,
-                                                   BoundedBody body) {
+                                                   BoundedBody body, Executor loop) {
         String requestId = info.requestId();
         // text/plain is read as JSON too: navigator.sendBeacon may send only such types cross-origin.
         boolean json = contentType != null && (contentType.isJson() || contentType.is(MediaType.PLAIN_TEXT));
@@ -80,11 +83,11 @@ public final class EventsHttpService implements HttpService {
             return intake.rejectRequest(FailureType.PAYLOAD_FORMAT, message, body.bytes(), !identity, info,
                             Map.of("content_type", String.valueOf(contentType),
                                     "content_encoding", String.valueOf(encoding)))
-                    .thenApply(f -> Answers.error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, requestId, message));
+                    .thenApplyAsync(f -> Answers.error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, requestId, message), loop);
         }
         boolean binaryBody = protobuf || !identity;
         if (body.oversized()) {
-            return tooLarge(info, body.bytes(), binaryBody, Map.of("bytes_received_before_stop",
+            return tooLarge(info, body.bytes(), binaryBody, loop, Map.of("bytes_received_before_stop",
                     String.valueOf(body.bytesSeen())));
         }
         byte[] decoded = body.bytes();
@@ -93,7 +96,7 @@ public final class EventsHttpService implements HttpService {
             try {
                 ContentDecoding.Decoded inflated = ContentDecoding.decode(encoding, body.bytes(), config.maxBodyBytes());
                 if (inflated.oversized()) {
-                    return tooLarge(info, body.bytes(), true, Map.of("content_encoding", encoding,
+                    return tooLarge(info, body.bytes(), true, loop, Map.of("content_encoding", encoding,
                             "compressed_bytes", String.valueOf(body.bytes().length)));
                 }
                 decoded = inflated.bytes();
@@ -101,7 +104,7 @@ public final class EventsHttpService implements HttpService {
                 String message = "malformed " + encoding + " body: " + e.getMessage();
                 return intake.rejectRequest(FailureType.PAYLOAD_FORMAT, message, body.bytes(), true, info,
                                 Map.of("content_encoding", encoding))
-                        .thenApply(f -> Answers.error(HttpStatus.BAD_REQUEST, requestId, message));
+                        .thenApplyAsync(f -> Answers.error(HttpStatus.BAD_REQUEST, requestId, message), loop);
             }
         }
         List<IncomingEvent> events;
@@ -110,22 +113,23 @@ public final class EventsHttpService implements HttpService {
         } catch (MalformedPayloadException e) {
             return intake.rejectRequest(FailureType.PAYLOAD_FORMAT, e.getMessage(), decoded, protobuf, info,
                             Map.of("content_type", String.valueOf(contentType)))
-                    .thenApply(f -> Answers.error(HttpStatus.BAD_REQUEST, requestId, e.getMessage()));
+                    .thenApplyAsync(f -> Answers.error(HttpStatus.BAD_REQUEST, requestId, e.getMessage()), loop);
         }
-        return intake.accept(events, info).thenApply(result -> {
+        return intake.accept(events, info).thenApplyAsync(result -> {
             HttpStatus status = result.accepted() == 0 && !result.rejected().isEmpty() ? HttpStatus.BAD_REQUEST
                     : HttpStatus.OK;
             return HttpResponse.of(status, MediaType.JSON_UTF_8, Json.toBytes(result));
-        });
+        }, loop);
     }
 
     private CompletableFuture<HttpResponse> tooLarge(RequestInfo info, byte[] firstBytes, boolean binary,
-                                                     Map<String, String> context) {
+                                                     Executor loop, Map<String, String> context) {
         String message = "request body exceeds the limit of " + config.maxBodyBytes() + " bytes"
                 + (context.containsKey("content_encoding") ? " once decompressed" : "");
         // The record keeps only the first failed-payload-keep-bytes of them (marked truncated).
         return intake.rejectRequest(FailureType.SIZE, message, firstBytes, binary, info, context)
-                .thenApply(f -> Answers.error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, info.requestId(), message));
+                .thenApplyAsync(f -> Answers.error(HttpStatus.REQUEST_ENTITY_TOO_LARGE, info.requestId(), message),
+                        loop);
     }
 
     private HttpResponse failed(ServiceRequestContext ctx, RequestInfo info, Throwable t) {
