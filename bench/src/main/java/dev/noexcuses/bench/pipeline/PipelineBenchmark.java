@@ -47,7 +47,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Counter;
+import dev.noexcuses.loader.realtime.document.IndexDocument;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -545,7 +549,9 @@ public final class PipelineBenchmark {
                   index { enriched-prefix = "bench-alone-enriched-", failed-prefix = "bench-alone-failed-" } }"""
                 .formatted(enriched, dlq)).withFallback(services);
         try (RealtimeLoader loader = RealtimeLoader.start(realtime)) {
-            results.add(untilCommitted("realtime loader", services, "bench-alone-realtime-loader"));
+            results.add(untilCommitted("realtime loader", services, "bench-alone-realtime-loader", List.of(enriched, dlq),
+                    () -> loader.metrics().indexedCount(IndexDocument.Kind.ENRICHED)
+                            + loader.metrics().indexedCount(IndexDocument.Kind.FAILED) + loader.metrics().rejectedCount()));
         }
         Config batch = ConfigFactory.parseString("""
                 batch-loader { group-id = "bench-alone-batch-loader", admin.port = 0, flush.max-age = 2s
@@ -553,7 +559,9 @@ public final class PipelineBenchmark {
                   tables { enriched-events = "bench_alone.enriched_events", failed-events = "bench_alone.failed_events" } }"""
                 .formatted(enriched, dlq)).withFallback(services);
         try (BatchLoader loader = BatchLoader.start(batch)) {
-            results.add(untilCommitted("batch loader", services, "bench-alone-batch-loader"));
+            results.add(untilCommitted("batch loader", services, "bench-alone-batch-loader", List.of(enriched, dlq),
+                    () -> (long) loader.metrics().registry().find("batch_loader_records_consumed_total").counters()
+                            .stream().mapToDouble(Counter::count).sum()));
         }
         return results;
     }
@@ -589,51 +597,46 @@ public final class PipelineBenchmark {
         return result;
     }
 
-    /** Events per second of a consumer group, from its first committed progress until its lag is gone. */
-    private static Standalone untilCommitted(String stage, Config services, String group) throws Exception {
+    /**
+     * Events per second of a loader: the events it read, from its first read until its consumer group has
+     * committed everything on {@code topics}. Timed from the first read, not from the first commit: a loader
+     * that commits seldom (the batch loader, once per flush) may commit everything at once.
+     */
+    private static Standalone untilCommitted(String stage, Config services, String group, List<String> topics,
+                                             LongSupplier read) throws Exception {
         try (Admin admin = Admin.create(KafkaClients.base(services))) {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            long total = -1;
-            long startLag = -1;
-            long t0 = 0;
+            long end = endOffsets(admin, topics);
+            while (read.getAsLong() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            long first = read.getAsLong();
+            long t0 = System.nanoTime();
             while (System.nanoTime() < deadline) {
-                long[] lagAndEnd = lagAndEnd(admin, group);
-                if (total < 0 && lagAndEnd[1] > 0) {
-                    total = lagAndEnd[1];
-                }
-                if (startLag < 0 && lagAndEnd[0] < total && total > 0) {
-                    startLag = lagAndEnd[0];
-                    t0 = System.nanoTime();
-                }
-                if (startLag >= 0 && lagAndEnd[0] < 50) {
-                    Standalone result = new Standalone(stage, startLag - lagAndEnd[0], (System.nanoTime() - t0) / 1e9);
+                if (end - committed(admin, group) < 50) {
+                    Standalone result = new Standalone(stage, read.getAsLong() - first, (System.nanoTime() - t0) / 1e9);
                     System.out.printf(Locale.ROOT, "standalone %s: %,.0f events/s%n", stage, result.rate());
                     return result;
                 }
-                Thread.sleep(200);
+                Thread.sleep(50);
             }
             throw new IllegalStateException(stage + " did not finish its standalone run in 10 minutes");
         }
     }
 
-    /** A group's lag and the end offsets' sum over its committed partitions (or the topics' when none yet). */
-    private static long[] lagAndEnd(Admin admin, String group) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        if (committed.isEmpty()) {
-            return new long[] {Long.MAX_VALUE, 0};
-        }
+    /** The sum of the end offsets of every partition of {@code topics} (transaction markers included). */
+    private static long endOffsets(Admin admin, List<String> topics) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
-        committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-        var ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
-        long lag = 0;
-        long end = 0;
-        for (var e : committed.entrySet()) {
-            long partitionEnd = ends.get(e.getKey()).offset();
-            end += partitionEnd;
-            lag += Math.max(0, partitionEnd - (e.getValue() == null ? 0 : e.getValue().offset()));
-        }
-        return new long[] {lag, end};
+        admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().forEach(d ->
+                d.partitions().forEach(p -> latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
+                .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+    }
+
+    /** The sum of a group's committed offsets (0 before its first commit). */
+    private static long committed(Admin admin, String group) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+                .values().stream().mapToLong(o -> o == null ? 0 : o.offset()).sum();
     }
 
     private static void report(List<Step> steps, int ceiling, List<LatencyRun> latencies, List<Standalone> standalone,
