@@ -226,6 +226,9 @@ class ShopAndAlertsTest {
         browser.findElement(By.id("user")).sendKeys("admin");
         browser.findElement(By.id("password")).sendKeys("admin");
         browser.findElement(By.id("login-button")).click();
+        // The login takes a moment (PBKDF2) and then redirects: navigating before it lands would race the
+        // session cookie and be sent to the login page again.
+        wait(d -> !d.getCurrentUrl().contains("/login"));
         browser.get(console + "/alerts");
         wait(d -> d.findElement(By.id("alerts-rules")).getText().contains("dlq-share"));
         assertThat(browser.findElement(By.id("alerts-rules")).getText())
@@ -275,6 +278,7 @@ class ShopAndAlertsTest {
             browser.findElement(By.id("user")).sendKeys("admin");
             browser.findElement(By.id("password")).sendKeys("admin");
             browser.findElement(By.id("login-button")).click();
+            wait(d -> !d.getCurrentUrl().contains("/login"));
             browser.get(console + "/experiments");
         }
         wait(d -> d.findElement(By.id("runs-table")).getText().contains("depth-8"));
