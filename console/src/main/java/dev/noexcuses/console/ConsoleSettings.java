@@ -43,7 +43,8 @@ record ConsoleSettings(
                 .map(u -> new ConsoleUser(u.getString("name"), u.getString("password-hash")))
                 .toList();
         List<ComponentCheck> components = c.getConfigList("components").stream()
-                .map(u -> new ComponentCheck(u.getString("name"), u.getString("health-url")))
+                .map(u -> new ComponentCheck(u.getString("name"), u.getString("health-url"),
+                        u.hasPath("token") ? u.getString("token") : ""))
                 .toList();
         List<ConsumerGroup> groups = c.getConfigList("consumer-groups").stream()
                 .map(g -> new ConsumerGroup(g.getString("stage"), g.getString("group"), g.getStringList("topics")))

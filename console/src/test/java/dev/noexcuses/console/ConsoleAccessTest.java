@@ -139,16 +139,24 @@ class ConsoleAccessTest {
         try (AdminServer enricher = AdminServer.start(new AdminServer.Access("127.0.0.1", 0, "ops-secret"), () -> true,
                 () -> true, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
             String healthUrl = "http://127.0.0.1:" + enricher.port() + "/healthz";
-            assertThat(componentHealthy("ops-secret", healthUrl)).isTrue();
+            assertThat(componentHealthy("ops-secret", "", healthUrl)).isTrue();
             // The same service, checked with another token: refused (401), so shown unhealthy.
-            assertThat(componentHealthy("another-token", healthUrl)).isFalse();
+            assertThat(componentHealthy("another-token", "", healthUrl)).isFalse();
+            // A component declared with a token of its own is checked with that one, not the admin token.
+            assertThat(componentHealthy("another-token", "ops-secret", healthUrl)).isTrue();
+            assertThat(componentHealthy("ops-secret", "another-token", healthUrl)).isFalse();
         }
     }
 
-    /** Whether a console with this admin token shows the component at {@code healthUrl} as healthy. */
-    private static boolean componentHealthy(String adminToken, String healthUrl) throws Exception {
+    /**
+     * Whether a console with this admin token shows the component at {@code healthUrl}, declared with
+     * {@code componentToken} (blank: none of its own), as healthy.
+     */
+    private static boolean componentHealthy(String adminToken, String componentToken, String healthUrl)
+            throws Exception {
         try (ConsoleServer withToken = ConsoleServer.start(config(Map.of("console.port", "0", "admin.token", adminToken,
-                "console.components.0.name", "enricher", "console.components.0.health-url", healthUrl)))) {
+                "console.components.0.name", "enricher", "console.components.0.health-url", healthUrl,
+                "console.components.0.token", componentToken)))) {
             HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(URI.create(withToken.url() + "/login/submit"))
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("user=admin&password=" + ConsoleServer.DEFAULT_PASSWORD))

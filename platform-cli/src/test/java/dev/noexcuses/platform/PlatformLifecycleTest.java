@@ -49,9 +49,11 @@ class PlatformLifecycleTest {
         Map<String, String> settings;
         String problems;
         // Rows are committed only by the stop: far from the buffer's size and age limits. Trino, which starts in the
-        // background after up is done, is left out: the foreground start is the subject.
+        // background after up is done, is left out: the foreground start is the subject. Two services have admin
+        // tokens of their own, which status must check their health with.
         try (PlatformProcess platform = new PlatformProcess(dataDir, Map.of("batch-loader.flush.max-age", "1h",
-                "local-infra.trino.enabled", "false"))) {
+                "local-infra.trino.enabled", "false", "collector.admin.token", "collector-ops-token",
+                "ml-pipelines.scores.token", "scores-ops-token"))) {
             settings = new HashMap<>(platform.settings());
             platform.start();
             // Caught early, while the infrastructure starts: long before the services are up.
@@ -86,6 +88,8 @@ class PlatformLifecycleTest {
             PlatformProcess.Result ready = platform.run("status");
             assertThat(ready.exitCode()).as(ready.toString()).isZero();
             assertThat(ready.output()).doesNotContain("starting");
+            assertThat(ready.output()).containsPattern("(?m)^collector +service +ready")
+                    .containsPattern("(?m)^scores-api +service +ready").doesNotContain("ops-token");
 
             try (EventClient client = EventClient.builder(URI.create(platform.collectorUrl()))
                     .writeKey("local-dev-key").build()) {

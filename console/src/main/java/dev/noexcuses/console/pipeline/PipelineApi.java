@@ -72,7 +72,7 @@ public final class PipelineApi {
         }
         for (ComponentCheck c : components) {
             list.addObject().put("name", c.name()).put("kind", "service")
-                    .put("healthy", answers200(c.healthUrl(), adminToken));
+                    .put("healthy", answers200(c.healthUrl(), c.token().isEmpty() ? adminToken : c.token()));
         }
         return list;
     }

@@ -46,7 +46,7 @@ final class StatusCommand implements Callable<Integer> {
             out.put("pid", state.get().pid());
             out.put("started_at", state.get().startedAt().toString());
             for (RuntimeState.Component c : state.get().components()) {
-                boolean healthy = healthy(c, adminToken(config, c.name()));
+                boolean healthy = healthy(c);
                 // A component that starts in the background or cannot run here (Trino without a JDK 24+) is
                 // shown as such; the services do not depend on it.
                 String health = c.endpoints().containsKey("missing") ? "MISSING"
@@ -98,22 +98,9 @@ final class StatusCommand implements Callable<Integer> {
         return running ? (starting ? 2 : allHealthy ? 0 : 1) : 3;
     }
 
-    /** The bearer token a service's admin endpoints ask for ({@code admin.token}, alerting's {@code http.token}, the feature and scores APIs' own tokens), blank for none. */
-    private static String adminToken(Config config, String component) {
-        // The scores API is a service of the ml-pipelines module: its settings live under that module's name.
-        java.util.List<String> keys = "scores-api".equals(component) ? java.util.List.of("ml-pipelines.scores.token")
-                : java.util.List.of(component + ".admin.token", component + ".http.token", component + ".online.token");
-        for (String key : keys) {
-            if (config.hasPath(key)) {
-                return config.getString(key);
-            }
-        }
-        return "";
-    }
-
-    private static boolean healthy(RuntimeState.Component c, String token) {
+    private static boolean healthy(RuntimeState.Component c) {
         if (c.healthUrl() != null) {
-            return HttpProbe.ok(c.healthUrl(), token);
+            return HttpProbe.ok(c.healthUrl(), c.healthToken());
         }
         if ("kafka".equals(c.name())) {
             return KafkaProbe.reachable(c.endpoints().get("bootstrap_servers"), 3000);

@@ -8,10 +8,12 @@ import java.util.Map;
 /** The alert evaluator (rules every alerting.interval, notifications), unless alerting.enabled is false. */
 final class AlertingService implements RunningService {
     private final Alerting alerting;
+    private final String healthToken;
 
     private final String disabled;
 
     AlertingService(Config config) {
+        this.healthToken = config.getString("alerting.http.token");
         // Rules read the live data in OpenSearch: without a search cluster there is nothing to evaluate.
         this.disabled = !config.getBoolean("alerting.enabled") ? "disabled (alerting.enabled = false)"
                 : config.getString("opensearch.url").isBlank() ? "disabled (no search cluster: opensearch.url)" : null;
@@ -38,6 +40,11 @@ final class AlertingService implements RunningService {
     @Override
     public String healthUrl() {
         return alerting == null ? null : AdminEndpoints.healthUrl(alerting.httpPort());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override

@@ -6,8 +6,10 @@ import java.util.Map;
 
 final class BatchLoaderService implements RunningService {
     private final BatchLoader loader;
+    private final String healthToken;
 
     BatchLoaderService(Config config) {
+        this.healthToken = config.getString("batch-loader.admin.token");
         this.loader = BatchLoader.start(config);
     }
 
@@ -24,6 +26,11 @@ final class BatchLoaderService implements RunningService {
     @Override
     public String healthUrl() {
         return AdminEndpoints.healthUrl(loader.adminPort());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override

@@ -9,8 +9,10 @@ import java.util.Map;
 
 final class CollectorService implements RunningService {
     private final CollectorServer server;
+    private final String healthToken;
 
     CollectorService(Config config) {
+        this.healthToken = config.getString("collector.admin.token");
         this.server = CollectorServer.start(withShopOrigin(config));
     }
 
@@ -59,6 +61,11 @@ final class CollectorService implements RunningService {
     @Override
     public String healthUrl() {
         return AdminEndpoints.healthUrl(server.adminPort());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override

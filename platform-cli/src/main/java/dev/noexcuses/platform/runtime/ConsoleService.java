@@ -31,7 +31,7 @@ final class ConsoleService implements RunningService {
                 servingUrl = s.endpoints().get("url");
             }
             if (s.healthUrl() != null) {
-                components.add(Map.of("name", s.name(), "health-url", s.healthUrl()));
+                components.add(Map.of("name", s.name(), "health-url", s.healthUrl(), "token", s.healthToken()));
             }
             if (s instanceof ModelRegistryService registry && registryUrl.isBlank()) {
                 registryUrl = registry.url();

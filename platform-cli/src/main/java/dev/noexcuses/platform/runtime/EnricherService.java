@@ -6,8 +6,10 @@ import java.util.Map;
 
 final class EnricherService implements RunningService {
     private final EnricherApp app;
+    private final String healthToken;
 
     EnricherService(Config config) {
+        this.healthToken = config.getString("enricher.admin.token");
         this.app = EnricherApp.start(config);
     }
 
@@ -24,6 +26,11 @@ final class EnricherService implements RunningService {
     @Override
     public String healthUrl() {
         return AdminEndpoints.healthUrl(app.adminPort());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override

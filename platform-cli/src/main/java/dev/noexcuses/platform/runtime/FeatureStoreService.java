@@ -9,9 +9,11 @@ import java.util.Map;
 /** The online feature API over Redis, unless feature-store.online.enabled is false or there is no Redis. */
 final class FeatureStoreService implements RunningService {
     private final FeatureServer server;
+    private final String healthToken;
     private final String disabled;
 
     FeatureStoreService(Config config) {
+        this.healthToken = config.getString("feature-store.online.token");
         this.disabled = !config.getBoolean("feature-store.online.enabled") ? "disabled (feature-store.online.enabled = false)"
                 : config.getString("redis.url").isBlank() ? "disabled (no Redis: redis.url, local-infra.redis.enabled)" : null;
         this.server = disabled == null ? FeatureServer.start(config, FeatureRegistry.shipped()) : null;
@@ -35,6 +37,11 @@ final class FeatureStoreService implements RunningService {
     @Override
     public String healthUrl() {
         return server == null ? null : AdminEndpoints.healthUrl(server.port());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override

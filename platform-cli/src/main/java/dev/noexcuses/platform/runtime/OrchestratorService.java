@@ -8,8 +8,10 @@ import java.util.Map;
 /** The DAG scheduler (one instance; more on the same database share the work), unless orchestrator.enabled is false. */
 final class OrchestratorService implements RunningService {
     private final Orchestrator orchestrator;
+    private final String healthToken;
 
     OrchestratorService(Config config) {
+        this.healthToken = config.getString("orchestrator.admin.token");
         this.orchestrator = config.getBoolean("orchestrator.enabled") ? Orchestrator.start(config) : null;
     }
 
@@ -35,6 +37,11 @@ final class OrchestratorService implements RunningService {
     @Override
     public String healthUrl() {
         return orchestrator == null ? null : AdminEndpoints.healthUrl(orchestrator.adminPort());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override

@@ -172,16 +172,17 @@ public final class PlatformRuntime implements AutoCloseable {
         }
         List<RuntimeState.Component> components = new ArrayList<>();
         for (InfraComponent c : infra.components()) {
-            components.add(new RuntimeState.Component(c.name(), "infrastructure", c.embedded(), null,
+            components.add(new RuntimeState.Component(c.name(), "infrastructure", c.embedded(), null, "",
                     c.connectionDetails()));
         }
         for (InfraComponent c : infra.startingComponents()) {
             Map<String, String> endpoints = new java.util.LinkedHashMap<>(c.connectionDetails());
             endpoints.put("state", "starting");
-            components.add(new RuntimeState.Component(c.name(), "infrastructure", c.embedded(), null, endpoints));
+            components.add(new RuntimeState.Component(c.name(), "infrastructure", c.embedded(), null, "", endpoints));
         }
         for (RunningService s : services) {
-            components.add(new RuntimeState.Component(s.name(), "service", true, s.healthUrl(), s.endpoints()));
+            components.add(new RuntimeState.Component(s.name(), "service", true, s.healthUrl(), s.healthToken(),
+                    s.endpoints()));
         }
         writeState(dataDir, components, infra.serviceOverrides(), pending);
     }

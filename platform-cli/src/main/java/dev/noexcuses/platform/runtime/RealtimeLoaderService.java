@@ -6,8 +6,10 @@ import java.util.Map;
 
 final class RealtimeLoaderService implements RunningService {
     private final RealtimeLoader loader;
+    private final String healthToken;
 
     RealtimeLoaderService(Config config) {
+        this.healthToken = config.getString("realtime-loader.admin.token");
         this.loader = RealtimeLoader.start(config);
     }
 
@@ -24,6 +26,11 @@ final class RealtimeLoaderService implements RunningService {
     @Override
     public String healthUrl() {
         return AdminEndpoints.healthUrl(loader.adminPort());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override

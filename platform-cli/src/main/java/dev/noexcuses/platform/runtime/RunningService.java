@@ -12,6 +12,11 @@ public interface RunningService extends AutoCloseable {
     /** An HTTP URL answering 200 while the service is alive, or null. */
     String healthUrl();
 
+    /** The bearer token {@link #healthUrl()} asks for (the service's admin token), blank for none. */
+    default String healthToken() {
+        return "";
+    }
+
     boolean isHealthy();
 
     @Override

@@ -22,8 +22,16 @@ public record RuntimeState(long pid, Instant startedAt, List<Component> componen
                            Map<String, String> serviceConfig, List<String> starting) {
     public static final String FILE = "platform.json";
 
-    public record Component(String name, String kind, boolean embedded, String healthUrl,
-                            Map<String, String> endpoints) {}
+    /**
+     * @param healthToken the bearer token {@code healthUrl} asks for, blank for none: the one the service was
+     *     started with, so {@code status} in another shell checks it with the right one whatever its own settings
+     */
+    public record Component(String name, String kind, boolean embedded, String healthUrl, String healthToken,
+                            Map<String, String> endpoints) {
+        public Component {
+            healthToken = healthToken == null ? "" : healthToken;
+        }
+    }
 
     /**
      * @param components the components started so far, ready

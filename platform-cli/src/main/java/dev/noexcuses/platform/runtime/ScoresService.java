@@ -8,9 +8,11 @@ import java.util.Map;
 /** The churn scores API over Redis, unless ml-pipelines.scores.enabled is false or there is no Redis. */
 final class ScoresService implements RunningService {
     private final ScoresServer server;
+    private final String healthToken;
     private final String disabled;
 
     ScoresService(Config config) {
+        this.healthToken = config.getString("ml-pipelines.scores.token");
         this.disabled = !config.getBoolean("ml-pipelines.scores.enabled") ? "disabled (ml-pipelines.scores.enabled = false)"
                 : config.getString("redis.url").isBlank() ? "disabled (no Redis: redis.url, local-infra.redis.enabled)" : null;
         this.server = disabled == null ? ScoresServer.start(config) : null;
@@ -34,6 +36,11 @@ final class ScoresService implements RunningService {
     @Override
     public String healthUrl() {
         return server == null ? null : AdminEndpoints.healthUrl(server.port());
+    }
+
+    @Override
+    public String healthToken() {
+        return healthToken;
     }
 
     @Override
