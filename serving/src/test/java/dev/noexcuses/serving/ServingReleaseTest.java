@@ -233,6 +233,22 @@ class ServingReleaseTest {
 
     @Test
     @Order(7)
+    void aBlueKeptForAWhileIsStoppedOnceItsTimeIsUp() throws Exception {
+        long bluePid = model(MODEL).path("instances").get(0).path("pid").asLong();
+        long id = api.start(spec(MODEL, "3-green", v1, "blue-green", "blue-green { smoke-requests = 10, keep-blue = 2s }"))
+                .path("id").asLong();
+        JsonNode done = awaitEnd(id);
+        assertThat(done.path("state").asText()).isEqualTo("promoted");
+        assertThat(done.path("detail").path("events").toString()).contains("kept running until");
+        await("the blue stopped once its 2 s were up").atMost(Duration.ofSeconds(60))
+                .until(() -> model(MODEL).path("previous_kept_until").isNull()
+                        && ProcessHandle.of(bluePid).map(p -> !p.isAlive()).orElse(true));
+        assertThat(model(MODEL).path("previous_version").asText()).isEqualTo("2");
+        assertThat(versionsAnswering(MODEL, 10)).containsOnly("3-green");
+    }
+
+    @Test
+    @Order(8)
     void recreateStopsTheOldVersionFirstAndReportsTheMeasuredDowntime() throws Exception {
         long id = api.start(spec(MODEL, "4", v1, "recreate", "")).path("id").asLong();
         JsonNode done = awaitEnd(id);
@@ -243,7 +259,7 @@ class ServingReleaseTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void promotingOnPurposeWorksWhileTheStableVersionIsDown() throws Exception {
         long id = api.start(spec(MODEL, "5", v2, "canary", canary("[10]", "10m", 40))).path("id").asLong();
         await().atMost(ROLLOUT_BOUND).until(() -> api.rollout(id).path("phase").asText().equals("step"));
@@ -258,7 +274,7 @@ class ServingReleaseTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aRestartedGatewayTakesItsModelServersOverAndResumesTheRolloutWhereItWas() throws Exception {
         long id = api.start(spec(MODEL, "6", v1, "canary", canary("[10, 50]", "1s", 40))).path("id").asLong();
         await().atMost(ROLLOUT_BOUND).until(() -> api.rollout(id).path("phase").asText().equals("step"));
@@ -278,7 +294,7 @@ class ServingReleaseTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void rollingUpdateReplacesReplicasOneByOneWithoutOneFailedRequest() throws Exception {
         deployFirstVersion("churn-rolling", v1, 2);
         JsonNode done;
@@ -300,7 +316,7 @@ class ServingReleaseTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void theEnrichmentApiScoresEachEventWithTheVersionTheGatewayServesIt() throws Exception {
         Path eventModel1 = TrainedModels.trainOnRandomRows(dir.resolve("event-score-1.json"), EventFeatures.NAMES, 1);
         Path eventModel2 = TrainedModels.trainOnRandomRows(dir.resolve("event-score-2.json"), EventFeatures.NAMES, 2);
@@ -334,7 +350,7 @@ class ServingReleaseTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void rolloutsNameTheRegistrysAliasOrVersionAndTheGatewayServesAndRecordsTheVersionItResolved() throws Exception {
         RegistryClient pipeline = RegistryClient.create(URI.create(registry.url()), PIPELINE_TOKEN);
         for (int seed = 1; seed <= 2; seed++) {
@@ -374,7 +390,7 @@ class ServingReleaseTest {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void aRequestWithJustAUserKeyIsScoredOnThatUsersFeaturesFromTheOnlineStoreAndAnUnknownUserIsTold() throws Exception {
         long now = System.currentTimeMillis();
         try (Jedis redis = RedisConnections.connect(RedisAccess.from(featureConfig))) {

@@ -55,6 +55,14 @@ public final class RolloutController implements AutoCloseable {
     });
     private final Map<String, RolloutRun> running = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /**
+     * When the earliest kept previous version (blue-green's keep-blue) is due to stop, null for none; with
+     * {@link #keptChanged}, lets the housekeeping read the store only when something is due or may have changed,
+     * not at every tick of an idle gateway.
+     */
+    private volatile Instant nextKeptExpiry;
+    /** Set when a rollout ends or a promotion is rolled back, the only times a version starts to be kept. */
+    private volatile boolean keptChanged = true;
 
     public RolloutController(Config config, RolloutStore store, TrafficTable table, ModelServerLauncher launcher,
                              WebClient http) {
@@ -155,7 +163,10 @@ public final class RolloutController implements AutoCloseable {
     private void launch(RolloutRecord record, RolloutSpec spec, DeployedModel deployed) {
         RolloutRun[] self = new RolloutRun[1];
         RolloutRun run = new RolloutRun(record, spec, deployed, store, table, launcher, http, poll,
-                () -> closing, () -> running.remove(spec.model(), self[0]));
+                () -> closing, () -> {
+                    running.remove(spec.model(), self[0]);
+                    keptChanged = true;
+                });
         self[0] = run;
         running.put(spec.model(), run);
         runner.execute(run);
@@ -195,6 +206,7 @@ public final class RolloutController implements AutoCloseable {
         m.instances().forEach(launcher::stop);
         store.saveModel(new DeployedModel(model, m.previousVersion(), m.previousModelFile(), previous, null, null,
                 List.of(), null));
+        keptChanged = true;
         var detail = last.detail().deepCopy();
         if (detail instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
             o.withArray("events").addObject().put("time", Instant.now().toString()).put("message",
@@ -207,17 +219,29 @@ public final class RolloutController implements AutoCloseable {
 
     /** Stops the old version kept after a blue-green switch once its time is up. */
     private synchronized void stopExpiredBlue() {
+        Instant due = nextKeptExpiry;
+        if (!keptChanged && (due == null || Instant.now().isBefore(due))) {
+            return;
+        }
+        keptChanged = false;
         try {
+            Instant earliest = null;
             for (DeployedModel m : store.models()) {
-                if (!m.previousInstances().isEmpty() && m.previousKeptUntil() != null
-                        && Instant.now().isAfter(m.previousKeptUntil()) && !running.containsKey(m.model())) {
+                if (m.previousInstances().isEmpty() || m.previousKeptUntil() == null) {
+                    continue;
+                }
+                if (Instant.now().isAfter(m.previousKeptUntil()) && !running.containsKey(m.model())) {
                     m.previousInstances().forEach(launcher::stop);
                     store.saveModel(m.withoutPrevious());
                     LOG.info("Stopped the kept version {} of {}", m.previousVersion(), m.model());
+                } else if (earliest == null || m.previousKeptUntil().isBefore(earliest)) {
+                    earliest = m.previousKeptUntil();
                 }
             }
+            nextKeptExpiry = earliest;
         } catch (RuntimeException e) {
-            LOG.warn("Cannot stop kept versions: {}", e.toString());
+            keptChanged = true;
+            LOG.warn("Cannot stop kept versions (tried again shortly): {}", e.toString());
         }
     }
 
