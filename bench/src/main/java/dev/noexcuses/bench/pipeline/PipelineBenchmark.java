@@ -3,6 +3,7 @@ package dev.noexcuses.bench.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import dev.noexcuses.common.files.FileTrees;
 import dev.noexcuses.bench.Latencies;
 import dev.noexcuses.bench.enricher.RealisticEvents;
 import dev.noexcuses.enricher.EnricherApp;
@@ -119,13 +120,26 @@ public final class PipelineBenchmark {
         System.exit(0);
     }
 
+    /** Runs in a data directory of its own, deleted at the end (0.3–1.3 GB) unless BENCH_KEEP_DATA is set. */
     private static void run(String[] args) throws Exception {
+        Path dataDir = Files.createTempDirectory("noexcuses-bench-pipeline-");
+        try {
+            run(args, dataDir);
+        } finally {
+            if (System.getenv("BENCH_KEEP_DATA") != null) {
+                System.out.println("The run's data is kept in " + dataDir + " (BENCH_KEEP_DATA)");
+            } else {
+                FileTrees.delete(dataDir);
+            }
+        }
+    }
+
+    private static void run(String[] args, Path dataDir) throws Exception {
         // "probe RATE SECONDS": only the warm-up and one latency probe, for looking into a latency's tail.
         boolean probeOnly = args.length > 0 && args[0].equals("probe");
         int probeRate = probeOnly && args.length > 1 ? Integer.parseInt(args[1]) : 0;
         int probeSeconds = probeOnly && args.length > 2 ? Integer.parseInt(args[2]) : 120;
         int stepSeconds = !probeOnly && args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        Path dataDir = Files.createTempDirectory("noexcuses-bench-pipeline-");
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("platform.data-dir", dataDir.toString());
         for (String key : List.of("kafka.port", "kafka.controller-port", "opensearch.port", "opensearch.transport-port",

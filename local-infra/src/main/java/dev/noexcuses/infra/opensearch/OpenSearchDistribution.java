@@ -2,6 +2,7 @@ package dev.noexcuses.infra.opensearch;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.noexcuses.common.files.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -98,7 +99,7 @@ record OpenSearchDistribution(String version, Path zip) {
         }
         long t0 = System.nanoTime();
         Path staging = Files.createDirectories(parent).resolve(".unpacking-" + version);
-        deleteRecursively(staging);
+        FileTrees.delete(staging);
         Files.createDirectories(staging);
         try (ZipFile archive = new ZipFile(zip.toFile())) {
             Enumeration<? extends ZipEntry> entries = archive.entries();
@@ -130,22 +131,11 @@ record OpenSearchDistribution(String version, Path zip) {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
         }
-        deleteRecursively(home);
+        FileTrees.delete(home);
         Files.move(unpacked, home);
-        deleteRecursively(staging);
+        FileTrees.delete(staging);
         Files.createFile(home.resolve(UNPACKED_MARKER));
         LOG.info("Unpacked OpenSearch {} into {} in {} ms", version, home, (System.nanoTime() - t0) / 1_000_000);
         return home;
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.noexcuses.infra.postgres;
 
+import dev.noexcuses.common.files.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -30,7 +30,7 @@ final class PostgresBinaries {
         }
         String resource = archiveName();
         Path staging = Files.createDirectories(dir.getParent()).resolve(dir.getFileName() + ".partial");
-        deleteRecursively(staging);
+        FileTrees.delete(staging);
         Files.createDirectories(staging);
         try (InputStream raw = PostgresBinaries.class.getClassLoader().getResourceAsStream(resource)) {
             if (raw == null) {
@@ -67,7 +67,7 @@ final class PostgresBinaries {
             }
         }
         Files.createFile(staging.resolve(DONE_MARKER));
-        deleteRecursively(dir);
+        FileTrees.delete(dir);
         Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
         return dir;
     }
@@ -82,16 +82,5 @@ final class PostgresBinaries {
             default -> arch;
         };
         return "postgres-" + osName + "-" + archName + ".txz";
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.noexcuses.infra.trino;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.noexcuses.common.files.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -111,7 +110,7 @@ record TrinoDistribution(String version, Path serverArchive, Path icebergPluginA
             unpackPlugin(staging.resolve("plugin/iceberg"));
             Files.createFile(staging.resolve(UNPACKED_MARKER));
             if (Files.exists(home) && !Files.exists(home.resolve(UNPACKED_MARKER))) {
-                deleteRecursively(home);
+                FileTrees.delete(home);
             }
             try {
                 Files.move(staging, home, StandardCopyOption.ATOMIC_MOVE);
@@ -121,7 +120,7 @@ record TrinoDistribution(String version, Path serverArchive, Path icebergPluginA
                 }
             }
         } finally {
-            deleteRecursively(staging);
+            FileTrees.delete(staging);
         }
         LOG.info("Unpacked Trino {} and its Iceberg plugin into {} in {} ms", version, home,
                 (System.nanoTime() - t0) / 1_000_000);
@@ -170,17 +169,6 @@ record TrinoDistribution(String version, Path serverArchive, Path icebergPluginA
             }
             if (jars == 0) {
                 throw new IOException("Unexpected layout of " + icebergPluginArchive + ": no jars in it");
-            }
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
             }
         }
     }

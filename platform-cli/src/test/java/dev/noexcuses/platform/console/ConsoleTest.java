@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import dev.noexcuses.common.files.FileTrees;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.json.Json;
@@ -15,6 +16,7 @@ import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
 import dev.noexcuses.serving.client.ServingClient;
+import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -145,6 +147,13 @@ class ConsoleTest {
         }
         if (runtime != null) {
             runtime.close();
+        }
+        // A whole platform's data (a few hundred MB): not left behind by every run of the suite. A failure to
+        // delete it is not the test's.
+        try {
+            FileTrees.delete(dataDir);
+        } catch (IOException e) {
+            System.err.println("Left " + dataDir + " behind: " + e);
         }
     }
 

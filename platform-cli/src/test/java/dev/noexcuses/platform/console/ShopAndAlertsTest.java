@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import dev.noexcuses.common.files.FileTrees;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.privacy.Pseudonymiser;
@@ -11,6 +12,7 @@ import dev.noexcuses.enricher.geo.MmdbWriter;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
 import dev.noexcuses.registry.client.RegistryClient;
+import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -104,6 +106,13 @@ class ShopAndAlertsTest {
         }
         if (runtime != null) {
             runtime.close();
+        }
+        // A whole platform's data (a few hundred MB): not left behind by every run of the suite. A failure to
+        // delete it is not the test's.
+        try {
+            FileTrees.delete(dataDir);
+        } catch (IOException e) {
+            System.err.println("Left " + dataDir + " behind: " + e);
         }
     }
 
