@@ -68,6 +68,10 @@ public final class CollectorBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("wrk")) {
+            wrkOnly(args.length > 1 ? Integer.parseInt(args[1]) : 5);
+            System.exit(0);
+        }
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0"));
@@ -110,7 +114,7 @@ public final class CollectorBenchmark {
                             nginx.map(n -> URI.create(n.url("/v1/events"))),
                             CollectorRateBenchmark.writeBodies(sample.subList(0, Math.min(1_000, sample.size()))),
                             List.of(CollectorRateBenchmark.GOAL_RATE), Duration.ofSeconds(15), 1);
-                    wrkAgainstNginx("http://127.0.0.1:" + collector.port(), nginx, sample.get(0));
+                    wrkAgainstNginx("http://127.0.0.1:" + collector.port(), nginx, sample.get(0), 3);
                 } finally {
                     if (nginx.isPresent()) {
                         nginx.get().close();
@@ -266,23 +270,76 @@ public final class CollectorBenchmark {
         });
     }
 
-    /** wrk, 64 connections, against the collector (single-event POSTs) and nginx answering 204, alternating. */
-    static void wrkAgainstNginx(String collectorUrl, Optional<Nginx204> nginx, ObjectNode event) throws Exception {
+    /**
+     * {@code ./bench/run collector wrk [rounds]}: only the single-event comparison with nginx under wrk, after
+     * a 40 s wrk warm-up of the collector (JIT, connections, the broker's log), for trying a setting quickly,
+     * e.g. {@code BENCH_JAVA_OPTS="-Dcollector.kafka-linger=0ms"}.
+     */
+    private static void wrkOnly(int rounds) throws Exception {
+        Config base = PlatformConfig.defaults(Map.of("collector.port", "0", "collector.admin.port", "0"));
+        System.out.printf("Collector against nginx under wrk: %d rounds, %d cores%n", rounds,
+                Runtime.getRuntime().availableProcessors());
+        try (LocalInfra infra = LocalInfra.forTests(base).start("kafka");
+             CollectorServer collector = CollectorServer.start(infra.serviceConfig(base))) {
+            Optional<Nginx204> nginx = Nginx204.startIfInstalled();
+            try {
+                ObjectNode event = generate(1).get(0);
+                Path script = Files.createTempFile("bench-post", ".lua");
+                Files.writeString(script, postScript(Json.mapper().writeValueAsString(event)));
+                if (onPath("wrk")) {
+                    System.out.println("warm-up: " + wrk("collector", "http://127.0.0.1:" + collector.port() + "/v1/events",
+                            script, 64, 40).line());
+                }
+                wrkAgainstNginx("http://127.0.0.1:" + collector.port(), nginx, event, rounds);
+            } finally {
+                if (nginx.isPresent()) {
+                    nginx.get().close();
+                }
+            }
+        }
+    }
+
+    /**
+     * wrk, 64 connections, against the collector (single-event POSTs) and nginx answering 204, alternating,
+     * then the medians and the collector's ratio to nginx (by medians, and per round).
+     */
+    static void wrkAgainstNginx(String collectorUrl, Optional<Nginx204> nginx, ObjectNode event, int rounds)
+            throws Exception {
         if (!onPath("wrk") || nginx.isEmpty()) {
             System.out.println("\nwrk or nginx is not installed (Debian: apt-get install wrk nginx-light): skipped.");
             return;
         }
         Path script = Files.createTempFile("bench-post", ".lua");
         Files.writeString(script, postScript(Json.mapper().writeValueAsString(event)));
-        List<String> lines = new ArrayList<>();
-        for (int run = 1; run <= 3; run++) {
-            lines.add(wrk("nginx 204", nginx.get().url("/v1/events"), script));
-            lines.add(wrk("collector", collectorUrl + "/v1/events", script));
+        List<WrkRun> nginxRuns = new ArrayList<>();
+        List<WrkRun> collectorRuns = new ArrayList<>();
+        for (int run = 1; run <= rounds; run++) {
+            nginxRuns.add(wrk("nginx 204", nginx.get().url("/v1/events"), script, 64, 10));
+            collectorRuns.add(wrk("collector", collectorUrl + "/v1/events", script, 64, 10));
         }
         System.out.println("\nwrk -t2 -c64 -d10s, single-event POST (same body), alternating:");
         System.out.println("| target | requests/s | p50 | p99 | non-2xx or errors |");
         System.out.println("|---|---:|---:|---:|---:|");
-        lines.forEach(System.out::println);
+        for (int i = 0; i < rounds; i++) {
+            System.out.println(nginxRuns.get(i).line());
+            System.out.println(collectorRuns.get(i).line());
+        }
+        double n = median(nginxRuns.stream().mapToDouble(WrkRun::requestsPerSecond).toArray());
+        double c = median(collectorRuns.stream().mapToDouble(WrkRun::requestsPerSecond).toArray());
+        List<String> pairwise = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            pairwise.add(String.format(Locale.ROOT, "%.2f",
+                    collectorRuns.get(i).requestsPerSecond() / nginxRuns.get(i).requestsPerSecond()));
+        }
+        System.out.printf(Locale.ROOT, "collector %,.0f requests/s median, nginx %,.0f: %.2fx (per round %s)%n",
+                c, n, c / n, String.join(", ", pairwise));
+    }
+
+    /** One wrk run: requests/s (0 when wrk printed none), and its p50, p99 and errors as wrk printed them. */
+    record WrkRun(String target, double requestsPerSecond, String p50, String p99, String errors) {
+        String line() {
+            return String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s |", target, requestsPerSecond, p50, p99, errors);
+        }
     }
 
     /**
@@ -306,11 +363,10 @@ public final class CollectorBenchmark {
         for (int run = 1; run <= runs; run++) {
             Result baseline = rawProducer(producer, sample, BATCH);
             raw.add(baseline.eventsPerSecond());
-            String line = wrk("collector, batches of " + BATCH, collectorUrl + "/v1/events", script, SENDERS);
+            WrkRun batches = wrk("collector, batches of " + BATCH, collectorUrl + "/v1/events", script, SENDERS, 10);
             System.out.printf(Locale.ROOT, "  raw producer %,.0f events/s p99 %.1f ms | wrk %s%n",
-                    baseline.eventsPerSecond(), baseline.latencies().percentileMs(99), line);
-            String rps = line.split("\\|")[2].trim();
-            collector.add(rps.equals("?") ? 0 : Double.parseDouble(rps) * BATCH);
+                    baseline.eventsPerSecond(), baseline.latencies().percentileMs(99), batches.line());
+            collector.add(batches.requestsPerSecond() * BATCH);
         }
         double c = median(collector.stream().mapToDouble(Double::doubleValue).toArray());
         double r = median(raw.stream().mapToDouble(Double::doubleValue).toArray());
@@ -328,12 +384,9 @@ public final class CollectorBenchmark {
                 + "wrk.headers[\"X-Write-Key\"] = \"" + KEY + "\"\n";
     }
 
-    private static String wrk(String target, String url, Path script) throws Exception {
-        return wrk(target, url, script, 64);
-    }
-
-    private static String wrk(String target, String url, Path script, int connections) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d10s", "--latency", "-s", script.toString(), url)
+    private static WrkRun wrk(String target, String url, Path script, int connections, int seconds) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
+                script.toString(), url)
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
@@ -342,7 +395,7 @@ public final class CollectorBenchmark {
         String p99 = percentile(out, "99%");
         String errors = out.lines().filter(l -> l.contains("Non-2xx") || l.contains("Socket errors"))
                 .map(String::trim).reduce((a, b) -> a + "; " + b).orElse("0");
-        return "| " + target + " | " + rps + " | " + p50 + " | " + p99 + " | " + errors + " |";
+        return new WrkRun(target, rps.equals("?") ? 0 : Double.parseDouble(rps), p50, p99, errors);
     }
 
     private static String find(String out, String label) {
