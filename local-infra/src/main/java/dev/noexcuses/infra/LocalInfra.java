@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.noexcuses.common.files.FileTrees;
 import dev.noexcuses.common.security.Secrets;
 import dev.noexcuses.infra.kafka.EmbeddedKafka;
 import dev.noexcuses.infra.kafka.KafkaFactory;
@@ -13,11 +14,14 @@ import dev.noexcuses.infra.postgres.PostgresFactory;
 import dev.noexcuses.infra.redis.RedisFactory;
 import dev.noexcuses.infra.s3.S3Factory;
 import dev.noexcuses.infra.trino.TrinoFactory;
-import dev.noexcuses.common.files.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +55,11 @@ public final class LocalInfra implements AutoCloseable {
             new OpenSearchFactory(),
             new TrinoFactory());
 
+    private static final String TEST_DIR_PREFIX = "noexcuses-test-";
+    /** In a test JVM's data directory: which process owns it ({@link #owner(ProcessHandle)}). */
+    private static final String OWNER_FILE = "owner";
+    private static final AtomicBoolean SWEPT = new AtomicBoolean();
+
     private final Config config;
     private final Path dataDir;
     private final boolean temporary;
@@ -70,13 +80,72 @@ public final class LocalInfra implements AutoCloseable {
         return new LocalInfra(config, dataDir.toAbsolutePath().normalize(), false, Ports.fixed(config));
     }
 
-    /** Infrastructure for a test JVM: a temporary data directory and free ports. */
+    /**
+     * Infrastructure for a test JVM: a temporary data directory and free ports. The first call in a JVM also
+     * cleans up after test JVMs that were killed (their own close never ran): their servers stopped, their
+     * directories deleted.
+     */
     public static LocalInfra forTests(Config config) {
+        if (SWEPT.compareAndSet(false, true)) {
+            cleanUpAfterKilledTestJvms(config, Path.of(System.getProperty("java.io.tmpdir")));
+        }
         try {
-            return new LocalInfra(config, Files.createTempDirectory("noexcuses-test-"), true, Ports.free());
+            Path dir = Files.createTempDirectory(TEST_DIR_PREFIX);
+            Files.writeString(dir.resolve(OWNER_FILE), owner(ProcessHandle.current()));
+            return new LocalInfra(config, dir, true, Ports.free());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a temporary data directory", e);
         }
+    }
+
+    /**
+     * Stops the servers and deletes the data directories under {@code tmp} of test JVMs that are no longer
+     * running; returns the directories it cleaned up. A directory of a live JVM is left alone.
+     */
+    static List<Path> cleanUpAfterKilledTestJvms(Config config, Path tmp) {
+        List<Path> cleaned = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, TEST_DIR_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !ownerAlive(dir)) {
+                    List<String> stopped = stopLeftovers(config, dir);
+                    deleteRecursively(dir);
+                    LOG.info("Cleaned up after a test JVM that was killed: {} (servers stopped: {})", dir, stopped);
+                    cleaned.add(dir);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot clean up after killed test JVMs in {}: {}", tmp, e.toString());
+        }
+        return cleaned;
+    }
+
+    /** "pid start-instant": with the start instant, a later process that was given the same pid is not the owner. */
+    static String owner(ProcessHandle process) {
+        return process.pid() + " " + process.info().startInstant().map(Instant::toString).orElse("-");
+    }
+
+    private static boolean ownerAlive(Path dir) throws IOException {
+        Path file = dir.resolve(OWNER_FILE);
+        if (!Files.exists(file)) {
+            // Created a moment ago by a JVM that writes its owner next, or older than owner files: then long idle.
+            return Files.getLastModifiedTime(dir).toInstant().isAfter(Instant.now().minus(Duration.ofMinutes(10)));
+        }
+        String[] written = Files.readString(file).trim().split(" ", 2);
+        Optional<ProcessHandle> process;
+        try {
+            process = ProcessHandle.of(Long.parseLong(written[0]));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if (process.isEmpty() || !process.get().isAlive()) {
+            return false;
+        }
+        Optional<Instant> started = process.get().info().startInstant();
+        if (written.length < 2 || written[1].equals("-") || started.isEmpty()) {
+            return true;
+        }
+        // The same process reads its start time to within a clock tick.
+        return Duration.between(Instant.parse(written[1]), started.get()).abs().compareTo(Duration.ofSeconds(1)) < 0;
     }
 
     /**

@@ -6,6 +6,8 @@ import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.kafka.KafkaClients;
 import dev.noexcuses.infra.kafka.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class LocalInfraTest {
@@ -54,6 +57,29 @@ class LocalInfraTest {
                 }
                 assertThat(values).containsExactly("kept");
             }
+        }
+    }
+
+    @Test
+    void theServersAndDataOfATestJvmThatWasKilledAreCleanedUpAndALiveOnesAreLeftAlone() throws Exception {
+        var config = PlatformConfig.defaults(Map.of());
+        try (LocalInfra killed = LocalInfra.forTests(config).start("redis");
+             LocalInfra alive = LocalInfra.forTests(config)) {
+            Path killedDir = killed.dataDir();
+            long redisPid = Long.parseLong(Files.readString(killedDir.resolve("redis/redis.pid")).trim());
+            assertThat(ProcessHandle.of(redisPid)).hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+            // As if this JVM had been killed: the directory's owner is a process that has ended.
+            Process ended = new ProcessBuilder("true").start();
+            ended.waitFor();
+            Files.writeString(killedDir.resolve("owner"), LocalInfra.owner(ended.toHandle()));
+
+            List<Path> cleaned = LocalInfra.cleanUpAfterKilledTestJvms(config, killedDir.getParent());
+
+            assertThat(cleaned).contains(killedDir).doesNotContain(alive.dataDir());
+            assertThat(killedDir).doesNotExist();
+            assertThat(alive.dataDir()).isDirectory();
+            Awaitility.await("the killed JVM's Redis stopped").atMost(Duration.ofSeconds(30))
+                    .until(() -> ProcessHandle.of(redisPid).map(p -> !p.isAlive()).orElse(true));
         }
     }
 
