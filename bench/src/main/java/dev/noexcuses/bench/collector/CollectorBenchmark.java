@@ -113,7 +113,7 @@ public final class CollectorBenchmark {
                     CollectorRateBenchmark.compare(URI.create("http://127.0.0.1:" + collector.port() + "/v1/events"),
                             nginx.map(n -> URI.create(n.url("/v1/events"))),
                             CollectorRateBenchmark.writeBodies(sample.subList(0, Math.min(1_000, sample.size()))),
-                            List.of(CollectorRateBenchmark.GOAL_RATE), Duration.ofSeconds(15), 1);
+                            List.of(CollectorRateBenchmark.GOAL_RATE), Duration.ofSeconds(15), 1, false);
                     wrkAgainstNginx("http://127.0.0.1:" + collector.port(), nginx, sample.get(0), 3);
                 } finally {
                     if (nginx.isPresent()) {
