@@ -2,6 +2,7 @@ package dev.noexcuses.bench.features;
 
 import com.typesafe.config.Config;
 import dev.noexcuses.bench.Latencies;
+import dev.noexcuses.bench.Rounds;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.redis.RedisAccess;
 import dev.noexcuses.features.definition.Feature;
@@ -187,9 +188,7 @@ public final class FeatureStoreBenchmarks {
     }
 
     private static double median(List<double[]> rounds, int i) {
-        List<Double> v = rounds.stream().map(r -> r[i]).sorted().toList();
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+        return Rounds.median(rounds.stream().mapToDouble(r -> r[i]).toArray());
     }
 
     private static double min(List<double[]> rounds, int i) {

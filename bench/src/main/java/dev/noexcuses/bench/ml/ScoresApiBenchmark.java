@@ -2,6 +2,7 @@ package dev.noexcuses.bench.ml;
 
 import com.typesafe.config.Config;
 import dev.noexcuses.bench.Latencies;
+import dev.noexcuses.bench.Rounds;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.redis.RedisAccess;
 import dev.noexcuses.features.online.RedisConnections;
@@ -232,8 +233,7 @@ public final class ScoresApiBenchmark {
     }
 
     private static double median(List<double[]> rounds, int i) {
-        double[] v = rounds.stream().mapToDouble(r -> r[i]).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Rounds.median(rounds.stream().mapToDouble(r -> r[i]).toArray());
     }
 
     private static double min(List<double[]> rounds, int i) {

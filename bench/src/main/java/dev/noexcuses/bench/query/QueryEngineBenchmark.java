@@ -2,6 +2,7 @@ package dev.noexcuses.bench.query;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import dev.noexcuses.bench.Rounds;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.event.CollectorMetadata;
 import dev.noexcuses.common.event.EventEnvelope;
@@ -26,11 +27,11 @@ import java.sql.ResultSetMetaData;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -414,9 +415,7 @@ public final class QueryEngineBenchmark {
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return Rounds.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static double min(List<Double> values) {

@@ -1,5 +1,7 @@
 package dev.noexcuses.bench.serving;
 
+import static dev.noexcuses.bench.Rounds.median;
+
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.HttpMethod;
@@ -234,12 +236,6 @@ public final class GatewayBenchmark {
         String f = "%." + digits + "f";
         return String.format(Locale.ROOT, f + " (" + f + "-" + f + ")", median(values),
                 java.util.Arrays.stream(values).min().orElse(Double.NaN), java.util.Arrays.stream(values).max().orElse(Double.NaN));
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        java.util.Arrays.sort(v);
-        return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** Closed loop: {@code inFlight} requests outstanding at all times for {@code duration}. */

@@ -2,6 +2,7 @@ package dev.noexcuses.bench.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.noexcuses.bench.Rounds;
 import dev.noexcuses.platform.jobs.SparkJobLauncher;
 import dev.noexcuses.platform.jobs.SparkStandaloneCluster;
 import java.io.BufferedReader;
@@ -108,8 +109,7 @@ public final class SparkParallelismBenchmark {
     }
 
     private static double median(List<JsonNode> runs, String field) {
-        double[] v = runs.stream().mapToDouble(r -> r.path(field).asDouble()).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Rounds.median(runs.stream().mapToDouble(r -> r.path(field).asDouble()).toArray());
     }
 
     private static double min(List<JsonNode> runs, String field) {
