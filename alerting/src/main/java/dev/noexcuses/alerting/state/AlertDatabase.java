@@ -1,11 +1,10 @@
 package dev.noexcuses.alerting.state;
 
 import com.typesafe.config.Config;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.noexcuses.common.sql.SchemaPool;
 import java.sql.Connection;
 import java.sql.SQLException;
-import org.flywaydb.core.Flyway;
 
 /**
  * Alerting's tables in the platform's PostgreSQL: schema {@code alerting}, migrated by its own Flyway
@@ -23,34 +22,9 @@ public final class AlertDatabase implements AutoCloseable {
 
     /** Connects with {@code postgres.jdbc-url}, {@code postgres.user}, {@code postgres.password} and migrates. */
     public static AlertDatabase open(Config config) {
-        String url = config.getString("postgres.jdbc-url");
-        if (url.isBlank()) {
-            throw new IllegalStateException("No PostgreSQL for alerting: set postgres.jdbc-url (--set or platform.conf) "
-                    + "or start ./platform up on this data directory");
-        }
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(url);
-        hikari.setUsername(config.getString("postgres.user"));
-        hikari.setPassword(config.getString("postgres.password"));
-        hikari.setMaximumPoolSize(4);
-        hikari.setMinimumIdle(1);
-        hikari.setPoolName("alerting");
-        hikari.setConnectionTimeout(10_000);
-        hikari.setInitializationFailTimeout(10_000);
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        try {
-            Flyway.configure(AlertDatabase.class.getClassLoader())
-                    .dataSource(dataSource)
-                    .schemas(SCHEMA)
-                    .defaultSchema(SCHEMA)
-                    .createSchemas(true)
-                    .locations("classpath:db/migration/alerting")
-                    .load()
-                    .migrate();
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
-        }
+        HikariDataSource dataSource = SchemaPool.open(config,
+                new SchemaPool.Spec("alerting", SCHEMA, "alerting", "alerting", 4),
+                AlertDatabase.class.getClassLoader());
         return new AlertDatabase(dataSource);
     }
 

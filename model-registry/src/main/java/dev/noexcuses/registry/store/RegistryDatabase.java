@@ -1,11 +1,10 @@
 package dev.noexcuses.registry.store;
 
 import com.typesafe.config.Config;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.noexcuses.common.sql.SchemaPool;
 import java.sql.Connection;
 import java.sql.SQLException;
-import org.flywaydb.core.Flyway;
 
 /**
  * The registry's tables in the platform's PostgreSQL: schema {@code model_registry}, migrated by its own
@@ -22,34 +21,9 @@ public final class RegistryDatabase implements AutoCloseable {
 
     /** Connects with {@code postgres.jdbc-url}, {@code postgres.user}, {@code postgres.password} and migrates. */
     public static RegistryDatabase open(Config config) {
-        String url = config.getString("postgres.jdbc-url");
-        if (url.isBlank()) {
-            throw new IllegalStateException("No PostgreSQL for the model registry: set postgres.jdbc-url (--set or "
-                    + "platform.conf) or start ./platform up on this data directory");
-        }
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(url);
-        hikari.setUsername(config.getString("postgres.user"));
-        hikari.setPassword(config.getString("postgres.password"));
-        hikari.setMaximumPoolSize(8);
-        hikari.setMinimumIdle(1);
-        hikari.setPoolName("model-registry");
-        hikari.setConnectionTimeout(10_000);
-        hikari.setInitializationFailTimeout(10_000);
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        try {
-            Flyway.configure(RegistryDatabase.class.getClassLoader())
-                    .dataSource(dataSource)
-                    .schemas(SCHEMA)
-                    .defaultSchema(SCHEMA)
-                    .createSchemas(true)
-                    .locations("classpath:db/migration/model_registry")
-                    .load()
-                    .migrate();
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
-        }
+        HikariDataSource dataSource = SchemaPool.open(config,
+                new SchemaPool.Spec("the model registry", SCHEMA, "model_registry", "model-registry", 8),
+                RegistryDatabase.class.getClassLoader());
         return new RegistryDatabase(dataSource);
     }
 

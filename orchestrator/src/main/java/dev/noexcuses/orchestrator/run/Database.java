@@ -1,12 +1,11 @@
 package dev.noexcuses.orchestrator.run;
 
 import com.typesafe.config.Config;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.noexcuses.common.sql.SchemaPool;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 
 /**
  * The orchestrator's tables in the platform's PostgreSQL: schema {@code orchestrator}, migrated by
@@ -24,34 +23,9 @@ public final class Database implements AutoCloseable {
 
     /** Connects with {@code postgres.jdbc-url}, {@code postgres.user}, {@code postgres.password} and migrates. */
     public static Database open(Config config, int maxConnections) {
-        String url = config.getString("postgres.jdbc-url");
-        if (url.isBlank()) {
-            throw new IllegalStateException("No PostgreSQL for the orchestrator: set postgres.jdbc-url (--set or "
-                    + "platform.conf) or start ./platform up on this data directory");
-        }
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(url);
-        hikari.setUsername(config.getString("postgres.user"));
-        hikari.setPassword(config.getString("postgres.password"));
-        hikari.setMaximumPoolSize(maxConnections);
-        hikari.setMinimumIdle(1);
-        hikari.setPoolName("orchestrator");
-        hikari.setConnectionTimeout(10_000);
-        hikari.setInitializationFailTimeout(10_000);
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        try {
-            Flyway.configure(Database.class.getClassLoader())
-                    .dataSource(dataSource)
-                    .schemas(SCHEMA)
-                    .defaultSchema(SCHEMA)
-                    .createSchemas(true)
-                    .locations("classpath:db/migration/orchestrator")
-                    .load()
-                    .migrate();
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
-        }
+        HikariDataSource dataSource = SchemaPool.open(config,
+                new SchemaPool.Spec("the orchestrator", SCHEMA, "orchestrator", "orchestrator", maxConnections),
+                Database.class.getClassLoader());
         return new Database(dataSource);
     }
 

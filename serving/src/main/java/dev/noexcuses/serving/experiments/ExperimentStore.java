@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.noexcuses.common.json.Json;
+import dev.noexcuses.common.sql.SchemaPool;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.flywaydb.core.Flyway;
 
 /**
  * Experiments in the platform's PostgreSQL, schema {@code experiments} (its own Flyway history,
@@ -39,25 +38,9 @@ final class ExperimentStore implements AutoCloseable {
     }
 
     static ExperimentStore open(Config config) {
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(config.getString("postgres.jdbc-url"));
-        hikari.setUsername(config.getString("postgres.user"));
-        hikari.setPassword(config.getString("postgres.password"));
-        hikari.setMaximumPoolSize(2);
-        hikari.setMinimumIdle(1);
-        hikari.setPoolName("experiments");
-        hikari.setSchema(SCHEMA);
-        hikari.setConnectionTimeout(10_000);
-        hikari.setInitializationFailTimeout(10_000);
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        try {
-            Flyway.configure(ExperimentStore.class.getClassLoader()).dataSource(dataSource).schemas(SCHEMA)
-                    .defaultSchema(SCHEMA).createSchemas(true).locations("classpath:db/migration/experiments")
-                    .load().migrate();
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
-        }
+        HikariDataSource dataSource = SchemaPool.open(config,
+                new SchemaPool.Spec("the serving gateway's experiments", SCHEMA, "experiments", "experiments", 2),
+                ExperimentStore.class.getClassLoader());
         return new ExperimentStore(dataSource);
     }
 

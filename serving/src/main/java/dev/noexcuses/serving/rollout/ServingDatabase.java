@@ -1,10 +1,9 @@
 package dev.noexcuses.serving.rollout;
 
 import com.typesafe.config.Config;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.noexcuses.common.sql.SchemaPool;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 
 /**
  * The gateway's tables in the platform's PostgreSQL: schema {@code serving}, migrated by its own Flyway
@@ -21,36 +20,9 @@ public final class ServingDatabase implements AutoCloseable {
 
     /** Connects with {@code postgres.jdbc-url}, {@code postgres.user}, {@code postgres.password} and migrates. */
     public static ServingDatabase open(Config config) {
-        String url = config.getString("postgres.jdbc-url");
-        if (url.isBlank()) {
-            throw new IllegalStateException("No PostgreSQL for the serving gateway: set postgres.jdbc-url (--set or "
-                    + "platform.conf) or start ./platform up on this data directory");
-        }
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(url);
-        hikari.setUsername(config.getString("postgres.user"));
-        hikari.setPassword(config.getString("postgres.password"));
-        hikari.setMaximumPoolSize(4);
-        hikari.setMinimumIdle(1);
-        hikari.setPoolName("serving");
-        // Queries name the tables unqualified: they live in this schema only.
-        hikari.setSchema(SCHEMA);
-        hikari.setConnectionTimeout(10_000);
-        hikari.setInitializationFailTimeout(10_000);
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        try {
-            Flyway.configure(ServingDatabase.class.getClassLoader())
-                    .dataSource(dataSource)
-                    .schemas(SCHEMA)
-                    .defaultSchema(SCHEMA)
-                    .createSchemas(true)
-                    .locations("classpath:db/migration/serving")
-                    .load()
-                    .migrate();
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
-        }
+        HikariDataSource dataSource = SchemaPool.open(config,
+                new SchemaPool.Spec("the serving gateway", SCHEMA, "serving", "serving", 4),
+                ServingDatabase.class.getClassLoader());
         return new ServingDatabase(dataSource);
     }
 
