@@ -30,6 +30,7 @@ import dev.noexcuses.platform.verify.StageCheck;
 import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -129,7 +130,11 @@ public final class PipelineBenchmark {
             if (System.getenv("BENCH_KEEP_DATA") != null) {
                 System.out.println("The run's data is kept in " + dataDir + " (BENCH_KEEP_DATA)");
             } else {
-                FileTrees.delete(dataDir);
+                try {
+                    FileTrees.delete(dataDir);
+                } catch (IOException e) {
+                    System.out.println("Could not delete all of " + dataDir + ": " + e);
+                }
             }
         }
     }
