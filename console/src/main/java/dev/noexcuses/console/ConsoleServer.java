@@ -68,7 +68,7 @@ public final class ConsoleServer implements AutoCloseable {
         List<AutoCloseable> resources = new ArrayList<>();
         Optional<SearchClient> search = SearchClient.fromConfig(config);
         FlowSampler flow = new FlowSampler(config, settings.consumerGroups(), settings.latencyMetricsUrl(),
-                settings.adminToken(), settings.sampleInterval(), clock);
+                settings.latencyMetricsToken(), settings.sampleInterval(), clock);
         resources.add(flow);
         LakeApi lake = new LakeApi(config);
         resources.add(lake);

@@ -19,6 +19,7 @@ record ConsoleSettings(
         boolean secureCookie,
         List<ComponentCheck> components,
         String latencyMetricsUrl,
+        String latencyMetricsToken,
         String adminToken,
         Path verifyReport,
         List<ConsumerGroup> consumerGroups,
@@ -52,7 +53,7 @@ record ConsoleSettings(
         String report = c.getString("verify-report");
         return new ConsoleSettings(c.getString("host"), c.getInt("port"), users,
                 c.getDuration("session-idle-timeout"), c.getBoolean("secure-cookie"), components,
-                c.getString("latency-metrics-url"), c.getString("admin-token"), report.isBlank() ? null : Path.of(report), groups,
+                c.getString("latency-metrics-url"), c.getString("latency-metrics-token"), c.getString("admin-token"), report.isBlank() ? null : Path.of(report), groups,
                 c.getDuration("sample-interval"), c.getString("trino.jdbc-url"), c.getString("trino.user"),
                 c.getString("indices.enriched"), c.getString("indices.failed"));
     }

@@ -41,10 +41,10 @@ public final class FlowSampler implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private volatile String lastError;
 
-    public FlowSampler(Config config, List<ConsumerGroup> groups, String latencyMetricsUrl, String adminToken,
+    public FlowSampler(Config config, List<ConsumerGroup> groups, String latencyMetricsUrl, String latencyMetricsToken,
                        Duration interval, Clock clock) {
         this.groups = List.copyOf(groups);
-        this.latency = new LatencyMetrics(latencyMetricsUrl, adminToken);
+        this.latency = new LatencyMetrics(latencyMetricsUrl, latencyMetricsToken);
         this.clock = clock;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "console-flow-sampler");

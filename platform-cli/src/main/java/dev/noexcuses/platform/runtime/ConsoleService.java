@@ -16,6 +16,7 @@ final class ConsoleService implements RunningService {
     ConsoleService(Config config, List<RunningService> services) {
         List<Map<String, String>> components = new ArrayList<>();
         String latencyMetrics = "";
+        String latencyMetricsToken = config.getString("console.latency-metrics-token");
         String alertingUrl = config.getString("console.alerting.url");
         String shopCollector = config.getString("console.shop.collector-url");
         String registryUrl = config.getString("console.model-registry.url");
@@ -38,11 +39,13 @@ final class ConsoleService implements RunningService {
             }
             if ("realtime-loader".equals(s.name()) && s.endpoints().containsKey("metrics")) {
                 latencyMetrics = s.endpoints().get("metrics");
+                latencyMetricsToken = s.healthToken();
             }
         }
         Config withServices = ConfigFactory.empty()
                 .withValue("console.components", ConfigValueFactory.fromIterable(components))
                 .withValue("console.latency-metrics-url", ConfigValueFactory.fromAnyRef(latencyMetrics))
+                .withValue("console.latency-metrics-token", ConfigValueFactory.fromAnyRef(latencyMetricsToken))
                 .withValue("console.alerting.url", ConfigValueFactory.fromAnyRef(alertingUrl))
                 .withValue("console.serving.url", ConfigValueFactory.fromAnyRef(servingUrl))
                 .withValue("console.serving.token", ConfigValueFactory.fromAnyRef(config.getString("serving.gateway.token")))

@@ -110,6 +110,8 @@ class ConsoleTest {
                 Map.entry("enricher.api.url", "http://127.0.0.1:" + apiPort),
                 Map.entry("enricher.admin.port", "0"),
                 Map.entry("realtime-loader.admin.port", "0"),
+                // An admin token of its own: the Pipeline page's health check and latency reading must use it.
+                Map.entry("realtime-loader.admin.token", "loader-ops-token"),
                 Map.entry("batch-loader.admin.port", "0"),
                 Map.entry("batch-loader.flush.max-age", "5s"),
                 Map.entry("console.port", "0"),
