@@ -126,8 +126,14 @@ const Console = (function () {
     setInterval(run, ms);
   }
 
+  // The time of day for today; the date too otherwise (an experiment's planned end is weeks away, a
+  // rollout may have started yesterday).
   function time(iso) {
-    return iso ? new Date(iso).toLocaleTimeString('en-GB') : '–';
+    if (!iso) return '–';
+    const d = new Date(iso);
+    if (d.toDateString() === new Date().toDateString()) return d.toLocaleTimeString('en-GB');
+    return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit',
+      minute: '2-digit', second: '2-digit' });
   }
 
   return { api, post, el, header, number, bytes, table, fill, chart, showError, every, time, currentSession };

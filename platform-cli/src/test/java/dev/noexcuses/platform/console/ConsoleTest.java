@@ -28,8 +28,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -443,6 +446,11 @@ class ConsoleTest {
             wait(d -> d.getCurrentUrl().endsWith("/ab"));
         }
         wait(d -> d.findElement(By.id("ab-experiments")).getText().contains("running"));
+        // The planned end is 14 days away (the default duration): the page says which day, not only a time of day.
+        ZonedDateTime plannedEnd = Instant.parse(gateway.experimentReport("tiny-3-vs-1").path("planned_end").asText())
+                .atZone(ZoneId.systemDefault());
+        assertThat(browser.findElement(By.id("ab-experiments")).getText())
+                .containsPattern(plannedEnd.getDayOfMonth() + " \\p{L}+ " + plannedEnd.getYear());
         browser.findElement(By.cssSelector("a.ab-link[data-experiment='tiny-3-vs-1']")).click();
         wait(d -> d.findElement(By.id("ab-report")).getText().contains("no outcomes yet"));
         screenshot("ab");
