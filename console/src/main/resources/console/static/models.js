@@ -30,7 +30,14 @@
     const d = await C.api('/api/registry/models');
     C.fill('models-list', C.table(d.models, [
       { title: 'model', value: m => C.el('a', { href: '#model=' + encodeURIComponent(m.name), class: 'model-link', 'data-model': m.name,
-        text: m.name, onclick: () => { current = m.name; loadModel(); } }) },
+        text: m.name, onclick: e => {
+          // One load per click: following the link would also fire hashchange, and two loads racing
+          // each other draw the model twice.
+          e.preventDefault();
+          current = m.name;
+          history.replaceState(null, '', '#model=' + encodeURIComponent(m.name));
+          loadModel().catch(err => C.showError('models-error', err));
+        } }) },
       { title: 'latest version', num: true, value: m => m.latest_version },
       { title: 'aliases', value: m => Object.entries(m.aliases).map(([a, v]) => a + ' → v' + v).join(', ') || '–' },
       { title: 'updated', value: m => when(m.last_updated_time) }

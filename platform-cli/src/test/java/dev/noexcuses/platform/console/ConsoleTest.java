@@ -55,7 +55,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console as a user meets it: the whole platform on real embedded infrastructure, a real
@@ -382,7 +381,7 @@ class ConsoleTest {
             }
         }
         long attempt = modelAttempt;
-        wait(d -> d.findElement(By.id("log-" + attempt))).click();
+        click(By.id("log-" + attempt));
         String log = wait(d -> d.findElement(By.id("log-text")).getText());
         assertThat(log).contains("lakehouse run model --date " + day).contains("[model]")
                 .contains("Running on the Spark job host");
@@ -449,7 +448,7 @@ class ConsoleTest {
         // The planned end is 14 days away (the default duration): the page says which day, not only a time of day.
         ZonedDateTime plannedEnd = Instant.parse(gateway.experimentReport("tiny-3-vs-1").path("planned_end").asText())
                 .atZone(ZoneId.systemDefault());
-        assertThat(browser.findElement(By.id("ab-experiments")).getText())
+        assertThat(text(By.id("ab-experiments")))
                 .containsPattern(plannedEnd.getDayOfMonth() + " \\p{L}+ " + plannedEnd.getYear());
         browser.findElement(By.cssSelector("a.ab-link[data-experiment='tiny-3-vs-1']")).click();
         wait(d -> d.findElement(By.id("ab-report")).getText().contains("no outcomes yet"));
@@ -495,8 +494,15 @@ class ConsoleTest {
     }
 
     private <T> T wait(java.util.function.Function<org.openqa.selenium.WebDriver, T> condition) {
-        return new WebDriverWait(browser, PAGE_WAIT).ignoring(org.openqa.selenium.NoSuchElementException.class)
-                .until(condition::apply);
+        return HeadlessChromium.until(browser, PAGE_WAIT, condition);
+    }
+
+    private String text(By element) {
+        return HeadlessChromium.text(browser, PAGE_WAIT, element);
+    }
+
+    private void click(By element) {
+        HeadlessChromium.click(browser, PAGE_WAIT, element);
     }
 
     private void screenshot(String name) throws Exception {

@@ -6,13 +6,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.Level;
+import java.time.Duration;
+import org.openqa.selenium.By;
+import org.openqa.selenium.NotFoundException;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Debian's {@code chromium} driven through {@code chromium-driver}, headless, with the flags it needs
@@ -41,6 +48,29 @@ final class HeadlessChromium {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
                 .usingAnyFreePort().build();
         return new ChromeDriver(service, options);
+    }
+
+    /**
+     * Waits until the condition gives a value other than null or false. The console's pages redraw
+     * their tables on every refresh, so an element found a moment ago may be gone when it is read: a
+     * missing or replaced element is asked for again, not a failure.
+     */
+    static <T> T until(WebDriver browser, Duration timeout, Function<WebDriver, T> condition) {
+        return new WebDriverWait(browser, timeout).ignoring(NotFoundException.class)
+                .ignoring(StaleElementReferenceException.class).until(condition::apply);
+    }
+
+    /** The element's text as the page shows it now, read again if a redraw replaced the element. */
+    static String text(WebDriver browser, Duration timeout, By element) {
+        return until(browser, timeout, d -> d.findElement(element).getText());
+    }
+
+    /** Clicks the element, found again if a redraw replaced it before the click. */
+    static void click(WebDriver browser, Duration timeout, By element) {
+        until(browser, timeout, d -> {
+            d.findElement(element).click();
+            return true;
+        });
     }
 
     /** Errors the page logged to the browser console since the last call (network failures included). */

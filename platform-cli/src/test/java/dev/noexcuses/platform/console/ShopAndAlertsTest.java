@@ -38,7 +38,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The demo shop, the Alerts page and the Experiments and Models pages as visitors and operators meet
@@ -146,7 +145,7 @@ class ShopAndAlertsTest {
                 return shopTracker.flush().then(() => [window.collectorCalls, shopTracker.queue.length, shopTracker.sent,
                     localStorage.getItem('noexcuses.anonymous_id'), localStorage.getItem('noexcuses.outbox')]);""");
         assertThat(withoutConsent).containsExactly(0L, 0L, 0L, null, null);
-        assertThat(browser.findElement(By.id("cart-count")).getText()).isEqualTo("1");
+        assertThat(text(By.id("cart-count"))).isEqualTo("1");
 
         // With consent: the same visitor clicks, opens a product, adds it, logs in.
         browser.findElement(By.id("consent")).click();
@@ -155,7 +154,7 @@ class ShopAndAlertsTest {
         browser.findElement(By.id("promo")).click();
         // Leaving the page hands the queued click to sendBeacon.
         browser.findElement(By.id("open-P0002")).click();
-        wait(d -> d.findElement(By.id("add-to-cart"))).click();
+        click(By.id("add-to-cart"));
         wait(d -> d.findElement(By.id("cart-count")).getText().equals("2"));
         browser.get(console + "/shop/login.html");
         wait(d -> d.findElement(By.id("login-email"))).sendKeys("alice@example.com");
@@ -240,11 +239,11 @@ class ShopAndAlertsTest {
         wait(d -> !d.getCurrentUrl().contains("/login"));
         browser.get(console + "/alerts");
         wait(d -> d.findElement(By.id("alerts-rules")).getText().contains("dlq-share"));
-        assertThat(browser.findElement(By.id("alerts-rules")).getText())
+        assertThat(text(By.id("alerts-rules")))
                 .contains("volume-drop", "silent-source", "schema-violation-spike", "searchable-latency");
         browser.findElement(By.cssSelector("#alerts-rules button.silence[data-rule='silent-source']")).click();
         wait(d -> d.findElement(By.id("alerts-silences")).getText().contains("silent-source"));
-        assertThat(browser.findElement(By.id("alerts-silences")).getText()).contains("admin");
+        assertThat(text(By.id("alerts-silences"))).contains("admin");
         assertThat(HeadlessChromium.consoleErrors(browser)).isEmpty();
 
         // The same action without the page's CSRF token is refused.
@@ -305,15 +304,15 @@ class ShopAndAlertsTest {
             tick.click();
         }
         wait(d -> d.findElement(By.id("compare-table")).getText().contains("param max_depth"));
-        assertThat(browser.findElement(By.id("compare-table")).getText()).contains("features.user_daily@42", "metric auc");
+        assertThat(text(By.id("compare-table"))).contains("features.user_daily@42", "metric auc");
         wait(d -> "true".equals(d.findElement(By.id("metric-chart")).getAttribute("data-rendered")));
 
         browser.get(console + "/models");
         wait(d -> d.findElement(By.id("pending-requests")).getText().contains("roll back to the simpler model"));
-        wait(d -> d.findElement(By.cssSelector("a.model-link[data-model='churn-browser']"))).click();
+        click(By.cssSelector("a.model-link[data-model='churn-browser']"));
         wait(d -> d.findElement(By.id("versions-table")).getText().contains("v" + v2));
-        assertThat(browser.findElement(By.id("model-aliases")).getText()).contains("champion → v" + v2, "challenger → v" + v1);
-        assertThat(browser.findElement(By.id("history-table")).getText()).contains("reviewer", "best auc");
+        assertThat(text(By.id("model-aliases"))).contains("champion → v" + v2, "challenger → v" + v1);
+        assertThat(text(By.id("history-table"))).contains("reviewer", "best auc");
         wait(d -> "true".equals(d.findElement(By.id("alias-timeline")).getAttribute("data-rendered")));
         browser.findElement(By.id("as-of")).sendKeys("2020-01-01T00:00:00Z");
         browser.findElement(By.id("as-of-apply")).click();
@@ -334,7 +333,14 @@ class ShopAndAlertsTest {
     }
 
     private <T> T wait(Function<WebDriver, T> condition) {
-        return new WebDriverWait(browser, PAGE_WAIT).ignoring(org.openqa.selenium.NoSuchElementException.class)
-                .until(condition::apply);
+        return HeadlessChromium.until(browser, PAGE_WAIT, condition);
+    }
+
+    private String text(By element) {
+        return HeadlessChromium.text(browser, PAGE_WAIT, element);
+    }
+
+    private void click(By element) {
+        HeadlessChromium.click(browser, PAGE_WAIT, element);
     }
 }
