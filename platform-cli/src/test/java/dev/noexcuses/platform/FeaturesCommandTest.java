@@ -71,21 +71,34 @@ class FeaturesCommandTest {
     void awaitLakehouseSucceedsOnceTheDaysModelWasBuilt() throws Exception {
         Map<String, String> pg = SharedLocalInfra.get("postgres").serviceOverrides();
         LocalDate built = LocalDate.parse("2031-01-02");
-        try (Connection c = DriverManager.getConnection(pg.get("postgres.jdbc-url"), pg.get("postgres.user"),
-                pg.get("postgres.password"));
-             PreparedStatement s = c.prepareStatement("INSERT INTO batch_job_runs (run_id, job, partition_date, status, "
-                     + "started_at, finished_at, rows_in, rows_out) VALUES (?, 'model', ?, 'succeeded', now(), now(), 0, 0)")) {
-            s.setString(1, UUID.randomUUID().toString());
-            s.setObject(2, built);
-            s.executeUpdate();
-        }
+        LocalDate rebuiltAndFailed = built.plusDays(2);
+        modelRun(pg, built, "succeeded", "now()");
+        modelRun(pg, rebuiltAndFailed, "succeeded", "now() - interval '1 hour'");
+        modelRun(pg, rebuiltAndFailed, "failed", "now()");
         List<String> connection = List.of("--set", "postgres.jdbc-url=" + pg.get("postgres.jdbc-url"),
                 "--set", "postgres.user=" + pg.get("postgres.user"), "--set", "postgres.password=" + pg.get("postgres.password"));
         Output ready = run(concat(List.of("features", "await-lakehouse", "--date", built.toString()), connection));
         assertThat(ready.code()).as(ready.out() + ready.err()).isZero();
         Output waiting = run(concat(List.of("features", "await-lakehouse", "--date", built.plusDays(1).toString()), connection));
         assertThat(waiting.code()).isEqualTo(1);
-        assertThat(waiting.out()).contains("is not built yet");
+        assertThat(waiting.out()).contains("is not built yet").doesNotContain("its last run");
+        // The latest run counts: a rebuild that failed after a success is not a built model.
+        Output failed = run(concat(List.of("features", "await-lakehouse", "--date", rebuiltAndFailed.toString()), connection));
+        assertThat(failed.code()).isEqualTo(1);
+        assertThat(failed.out()).contains("is not built yet (its last run failed)");
+    }
+
+    private static void modelRun(Map<String, String> pg, LocalDate day, String status, String startedAt) throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.get("postgres.jdbc-url"), pg.get("postgres.user"),
+                pg.get("postgres.password"));
+             PreparedStatement s = c.prepareStatement("INSERT INTO batch_job_runs (run_id, job, partition_date, status, "
+                     + "started_at, finished_at, rows_in, rows_out) VALUES (?, 'model', ?, ?, " + startedAt + ", "
+                     + startedAt + ", 0, 0)")) {
+            s.setString(1, UUID.randomUUID().toString());
+            s.setObject(2, day);
+            s.setString(3, status);
+            s.executeUpdate();
+        }
     }
 
     private static String[] concat(List<String> a, List<String> b) {

@@ -13,12 +13,9 @@ import dev.noexcuses.features.definition.FeatureView;
 import dev.noexcuses.features.online.FeatureValue;
 import dev.noexcuses.features.online.OnlineFeatures;
 import dev.noexcuses.features.online.OnlineStore;
+import dev.noexcuses.lakehouse.runs.JobRun;
 import dev.noexcuses.platform.jobs.SparkJobLauncher;
 import dev.noexcuses.platform.runtime.RuntimeState;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -308,22 +305,15 @@ final class FeaturesCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Config config = LakeCommand.lakeConfig(options);
-            try (Connection c = DriverManager.getConnection(config.getString("postgres.jdbc-url"),
-                    config.getString("postgres.user"), config.getString("postgres.password"));
-                 PreparedStatement s = c.prepareStatement("SELECT status, finished_at FROM batch_job_runs WHERE job = "
-                         + "'model' AND partition_date = ? ORDER BY started_at DESC LIMIT 1")) {
-                s.setObject(1, date);
-                try (ResultSet rs = s.executeQuery()) {
-                    if (rs.next() && rs.getString(1).equals("succeeded")) {
-                        System.out.println("The lakehouse model of " + date + " was built at " + rs.getTimestamp(2).toInstant());
-                        return 0;
-                    }
-                    System.out.println("The lakehouse model of " + date + " is not built yet"
-                            + (rs.getRow() > 0 ? " (its last run " + rs.getString(1) + ")" : "") + ": waiting for daily_lakehouse");
-                    return 1;
-                }
+            Optional<JobRun> last = LakeCommand.runHistory(LakeCommand.lakeConfig(options)).latest("model", date);
+            if (last.isPresent() && last.get().status() == JobRun.Status.SUCCEEDED) {
+                System.out.println("The lakehouse model of " + date + " was built at " + last.get().finishedAt());
+                return 0;
             }
+            System.out.println("The lakehouse model of " + date + " is not built yet"
+                    + last.map(r -> " (its last run " + r.status().name().toLowerCase() + ")").orElse("")
+                    + ": waiting for daily_lakehouse");
+            return 1;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.noexcuses.platform.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.noexcuses.common.json.Json;
+import dev.noexcuses.lakehouse.runs.RunHistory;
 import dev.noexcuses.loader.batch.lake.LakeInspector;
 import dev.noexcuses.loader.batch.lake.TableCompactor;
 import dev.noexcuses.loader.batch.lake.TableStats;
@@ -55,6 +56,12 @@ final class LakeCommand implements Runnable {
                     + "postgres.jdbc-url and s3.* (--set or platform.conf)");
         }
         return resolved;
+    }
+
+    /** The lake jobs' run history ({@code batch_job_runs}) in the catalog's PostgreSQL of {@link #lakeConfig}. */
+    static RunHistory runHistory(Config lakeConfig) {
+        return new RunHistory(lakeConfig.getString("postgres.jdbc-url"), lakeConfig.getString("postgres.user"),
+                lakeConfig.getString("postgres.password"));
     }
 
     @Command(name = "tables", description = "Every table in the lake, with rows and data files.")

@@ -2,6 +2,8 @@ package dev.noexcuses.platform.cli;
 
 import com.typesafe.config.Config;
 import dev.noexcuses.common.redis.RedisAccess;
+import dev.noexcuses.lakehouse.runs.JobRun;
+import dev.noexcuses.lakehouse.runs.RunHistory;
 import dev.noexcuses.ml.scores.ScoreKeys;
 import dev.noexcuses.ml.scores.ScoreLoader;
 import dev.noexcuses.platform.jobs.SparkJobLauncher;
@@ -9,10 +11,6 @@ import dev.noexcuses.platform.runtime.RuntimeState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -188,27 +186,16 @@ final class MlCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Config config = LakeCommand.lakeConfig(options);
-            try (Connection c = DriverManager.getConnection(config.getString("postgres.jdbc-url"),
-                    config.getString("postgres.user"), config.getString("postgres.password"));
-                 PreparedStatement s = c.prepareStatement("SELECT job, status FROM batch_job_runs WHERE job LIKE 'features.%' "
-                         + "AND partition_date = ? ORDER BY started_at")) {
-                s.setObject(1, date);
-                Map<String, String> latest = new LinkedHashMap<>();
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        latest.put(rs.getString(1), rs.getString(2));
-                    }
-                }
-                List<String> views = dev.noexcuses.features.definition.FeatureRegistry.shipped().names();
-                List<String> missing = views.stream().filter(v -> !"succeeded".equals(latest.get("features." + v))).toList();
-                if (missing.isEmpty()) {
-                    System.out.println("The features of " + date + " are built: " + views);
-                    return 0;
-                }
-                System.out.println("The features of " + date + " are not built yet for " + missing + ": waiting for daily_features");
-                return 1;
+            RunHistory history = LakeCommand.runHistory(LakeCommand.lakeConfig(options));
+            List<String> views = dev.noexcuses.features.definition.FeatureRegistry.shipped().names();
+            List<String> missing = views.stream().filter(v -> history.latest("features." + v, date)
+                    .filter(r -> r.status() == JobRun.Status.SUCCEEDED).isEmpty()).toList();
+            if (missing.isEmpty()) {
+                System.out.println("The features of " + date + " are built: " + views);
+                return 0;
             }
+            System.out.println("The features of " + date + " are not built yet for " + missing + ": waiting for daily_features");
+            return 1;
         }
     }
 
