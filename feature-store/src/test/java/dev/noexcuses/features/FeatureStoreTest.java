@@ -266,6 +266,7 @@ class FeatureStoreTest {
         var config = PlatformConfig.defaults(Map.of("redis.url", bed.redis.url(), "redis.password", bed.redis.password(),
                 "feature-store.online.port", "0"));
         try (FeatureServer server = FeatureServer.start(config, REGISTRY)) {
+            assertThat(statusOf(server.url() + "/readyz")).isEqualTo(200);
             FeatureClient client = new FeatureClient(server.url(), "", Duration.ofSeconds(30));
             OnlineFeatures one = client.get("m-03", List.of("user_cart:cart_adds_1d", "user_cart:cart_abandonment_rate_1d"));
             assertThat(one.get("user_cart:cart_adds_1d").value()).isEqualTo(offline.get("m-03").get("user_cart:cart_adds_1d"));
@@ -279,6 +280,12 @@ class FeatureStoreTest {
             assertThatThrownBy(() -> client.get("m-10", List.of("user_cart:no_such_feature")))
                     .isInstanceOf(IOException.class).hasMessageContaining("400")
                     .hasMessageContaining("has no feature 'no_such_feature'");
+        }
+        // Ready only while Redis answers: on a Redis where nothing listens, the service is live but not ready.
+        var noRedis = PlatformConfig.defaults(Map.of("redis.url", "redis://127.0.0.1:1", "feature-store.online.port", "0"));
+        try (FeatureServer server = FeatureServer.start(noRedis, REGISTRY)) {
+            assertThat(statusOf(server.url() + "/healthz")).isEqualTo(200);
+            assertThat(statusOf(server.url() + "/readyz")).isEqualTo(503);
         }
 
         List<String> later = new ArrayList<>();
@@ -316,5 +323,10 @@ class FeatureStoreTest {
 
     private static List<String> strings(String sql) {
         return bed.rows(sql).stream().map(Row::toString).collect(Collectors.toList());
+    }
+
+    private static int statusOf(String url) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .timeout(Duration.ofSeconds(30)).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

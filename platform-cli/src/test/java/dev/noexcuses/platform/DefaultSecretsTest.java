@@ -83,6 +83,30 @@ class DefaultSecretsTest {
     }
 
     @Test
+    void apisOnAPublicAddressWithoutATokenRefuseToStartAndNameTheirTokenSetting() {
+        // Nothing listens on the Redis and PostgreSQL given: the refusals come before any connection.
+        Map<String, String> noServers = Map.of("redis.url", "redis://127.0.0.1:1", "postgres.jdbc-url",
+                "jdbc:postgresql://127.0.0.1:1/platform", "postgres.password", "our-own-postgres-password");
+        Map<String, String> scores = new HashMap<>(noServers);
+        scores.putAll(Map.of("ml-pipelines.scores.host", "0.0.0.0", "ml-pipelines.scores.port", "0"));
+        assertThatThrownBy(() -> dev.noexcuses.ml.scores.ScoresServer.start(config(scores)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("scores-api refuses to start")
+                .hasMessageContaining("ml-pipelines.scores.token");
+        Map<String, String> features = new HashMap<>(noServers);
+        features.putAll(Map.of("feature-store.online.host", "0.0.0.0", "feature-store.online.port", "0"));
+        assertThatThrownBy(() -> dev.noexcuses.features.online.FeatureServer.start(config(features),
+                dev.noexcuses.features.definition.FeatureRegistry.shipped()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("feature-store.online.token");
+        Map<String, String> gateway = new HashMap<>(noServers);
+        gateway.putAll(Map.of("serving.gateway.host", "0.0.0.0", "serving.gateway.port", "0"));
+        assertThatThrownBy(() -> dev.noexcuses.serving.gateway.ServingGateway.start(config(gateway)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("serving.gateway.token");
+    }
+
+    @Test
     void embeddedPostgresOnAPublicAddressRefusesTheDefaultPassword() {
         LocalInfra infra = LocalInfra.forTests(PlatformConfig.defaults(Map.of("local-infra.host", "0.0.0.0")));
         try {

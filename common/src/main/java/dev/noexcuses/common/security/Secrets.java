@@ -103,6 +103,28 @@ public final class Secrets {
         }
     }
 
+    /**
+     * Refuses to start a service whose API listens on a non-loopback address without a token: anyone who
+     * can reach the address could then use it.
+     *
+     * @param service the service's name, for the message
+     * @param host the address it binds
+     * @param tokenSetting the setting that holds its token (e.g. {@code serving.gateway.token})
+     * @param token that setting's value
+     * @param exposure what an unauthenticated caller could do (e.g. "read the scores")
+     * @throws IllegalStateException naming the setting to set
+     */
+    public static void refuseNoTokenOffLoopback(String service, String host, String tokenSetting, String token,
+                                                String exposure) {
+        requireNonNull(service, "service is null");
+        if (isLoopback(host) || (token != null && !token.isBlank())) {
+            return;
+        }
+        throw new IllegalStateException(service + " refuses to start: it listens on " + host + ", not only on loopback, "
+                + "while " + tokenSetting + " is blank, so anyone on the network could " + exposure + ". Set "
+                + tokenSetting + " (or admin.token, see docs/security.md), or bind 127.0.0.1.");
+    }
+
     /** Whether {@code host} is a loopback address or name (never resolved through DNS for IP literals). */
     public static boolean isLoopback(String host) {
         if (host == null || host.isBlank()) {

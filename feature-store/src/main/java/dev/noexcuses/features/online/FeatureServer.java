@@ -10,7 +10,6 @@ import dev.noexcuses.features.definition.FeatureRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
 
 /**
  * The online feature service ({@code feature-store.online.*}): {@link FeatureApi} over the Redis of
@@ -34,11 +33,8 @@ public final class FeatureServer implements AutoCloseable {
         Config c = config.getConfig("feature-store.online");
         String host = c.getString("host");
         String token = c.getString("token");
-        if (!Secrets.isLoopback(host) && token.isBlank()) {
-            throw new IllegalArgumentException("feature-store.online.host is " + host + ", not loopback, and "
-                    + "feature-store.online.token is blank: anyone on the network could read the features. Set a token "
-                    + "(or admin.token), or bind to 127.0.0.1");
-        }
+        Secrets.refuseNoTokenOffLoopback("feature-store", host, "feature-store.online.token", token,
+                "read every user's features");
         RedisAccess redis = RedisAccess.from(config);
         OnlineStore store = new OnlineStore(redis, registry, Clock.systemUTC());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -65,29 +61,5 @@ public final class FeatureServer implements AutoCloseable {
     public void close() {
         http.close();
         store.close();
-    }
-
-    /** Whether Redis answers, asked at most once a second (readiness probes come often). */
-    static final class RedisHealth {
-        private final RedisAccess access;
-        private volatile long checkedAt;
-        private volatile boolean ready;
-
-        RedisHealth(RedisAccess access) {
-            this.access = access;
-        }
-
-        boolean ready() {
-            long now = System.nanoTime();
-            if (now - checkedAt > Duration.ofSeconds(1).toNanos()) {
-                try (var jedis = RedisConnections.connect(access)) {
-                    ready = "PONG".equals(jedis.ping());
-                } catch (RuntimeException e) {
-                    ready = false;
-                }
-                checkedAt = now;
-            }
-            return ready;
-        }
     }
 }

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import dev.noexcuses.common.admin.AdminServer;
 import dev.noexcuses.common.redis.RedisAccess;
 import dev.noexcuses.common.security.Secrets;
-import dev.noexcuses.features.online.RedisConnections;
+import dev.noexcuses.features.online.RedisHealth;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,11 +34,8 @@ public final class ScoresServer implements AutoCloseable {
         Config c = config.getConfig("ml-pipelines.scores");
         String host = c.getString("host");
         String token = c.getString("token");
-        if (!Secrets.isLoopback(host) && token.isBlank()) {
-            throw new IllegalArgumentException("ml-pipelines.scores.host is " + host + ", not loopback, and "
-                    + "ml-pipelines.scores.token is blank: anyone on the network could read the scores. Set a token "
-                    + "(or admin.token), or bind to 127.0.0.1");
-        }
+        Secrets.refuseNoTokenOffLoopback("scores-api", host, "ml-pipelines.scores.token", token,
+                "read every user's scores");
         RedisAccess redis = RedisAccess.from(config);
         ScoreReader reader = new ScoreReader(redis, config.getString("ml-pipelines.model"), Clock.systemUTC());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -100,30 +97,6 @@ public final class ScoresServer implements AutoCloseable {
                 readAt = now;
             }
             return meta;
-        }
-    }
-
-    /** Whether Redis answers, asked at most once a second. */
-    static final class RedisHealth {
-        private final RedisAccess access;
-        private volatile long checkedAt;
-        private volatile boolean ready;
-
-        RedisHealth(RedisAccess access) {
-            this.access = access;
-        }
-
-        boolean ready() {
-            long now = System.nanoTime();
-            if (checkedAt == 0 || now - checkedAt > Duration.ofSeconds(1).toNanos()) {
-                try (var jedis = RedisConnections.connect(access)) {
-                    ready = "PONG".equals(jedis.ping());
-                } catch (RuntimeException e) {
-                    ready = false;
-                }
-                checkedAt = now;
-            }
-            return ready;
         }
     }
 }

@@ -74,11 +74,8 @@ public final class ServingGateway implements AutoCloseable {
         Config ms = config.getConfig("serving.model-server");
         Secrets.refuseDefaultsOffLoopback("serving-gateway", List.of(g.getString("host")),
                 Map.of("postgres.password", config.getString("postgres.password")));
-        if (!Secrets.isLoopback(g.getString("host")) && g.getString("token").isBlank()) {
-            throw new IllegalStateException("serving-gateway refuses to start: it listens on " + g.getString("host")
-                    + ", not only on loopback, while its control API has no token. Set serving.gateway.token "
-                    + "(or admin.token, see docs/security.md), or bind 127.0.0.1.");
-        }
+        Secrets.refuseNoTokenOffLoopback("serving-gateway", g.getString("host"), "serving.gateway.token",
+                g.getString("token"), "start, promote and roll back releases");
         ServingDatabase db = ServingDatabase.open(config);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
