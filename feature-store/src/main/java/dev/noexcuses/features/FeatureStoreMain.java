@@ -7,6 +7,7 @@ import dev.noexcuses.features.offline.FeatureBuild;
 import dev.noexcuses.features.offline.FeatureStatistics;
 import dev.noexcuses.features.offline.TrainingSets;
 import dev.noexcuses.features.online.Materializer;
+import dev.noexcuses.lakehouse.JobArguments;
 import dev.noexcuses.lakehouse.JobSettings;
 import dev.noexcuses.lakehouse.LakeSessions;
 import dev.noexcuses.lakehouse.Progress;
@@ -17,10 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,29 +54,11 @@ public final class FeatureStoreMain {
 
     /** Runs the command on a session from {@code sessions} (the job host lends its own); returns the exit code. */
     public static int run(String[] args, Map<String, String> env, LakeSessions sessions) {
-        Map<String, String> a;
-        List<String> confs = new ArrayList<>();
+        JobArguments a;
         String command;
         try {
-            if (args.length == 0 || args[0].startsWith("--")) {
-                throw new IllegalArgumentException("Missing the command: build, training-set or materialize");
-            }
-            command = args[0];
-            a = new HashMap<>();
-            for (int i = 1; i < args.length; i++) {
-                if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                    throw new IllegalArgumentException("Invalid argument: " + args[i] + ", expected --name value");
-                }
-                String name = args[i].substring(2);
-                if (name.equals("conf")) {
-                    confs.add(args[++i]);
-                } else {
-                    a.put(name, args[++i]);
-                }
-            }
-            if (!List.of("build", "training-set", "materialize").contains(command)) {
-                throw new IllegalArgumentException("Unknown command '" + command + "': expected build, training-set or materialize");
-            }
+            a = JobArguments.parse(args, List.of("build", "training-set", "materialize"));
+            command = a.command();
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -87,13 +67,13 @@ public final class FeatureStoreMain {
         FeatureRegistry registry = FeatureRegistry.shipped();
         SparkSession spark = null;
         try {
-            List<FeatureView> views = registry.select(list(a.getOrDefault("views", "")));
-            JobSettings settings = settings(a, confs, env);
+            List<FeatureView> views = registry.select(list(a.value("views", "")));
+            JobSettings settings = a.settings(env);
             RunHistory history = new RunHistory(settings.catalogUri(), settings.catalogUser(), settings.catalogPassword());
             progress.line("Starting Spark (%s) ...", settings.master());
             spark = sessions.open(settings, "features " + command);
             return switch (command) {
-                case "build" -> build(spark, history, views, days(a), Integer.parseInt(a.getOrDefault("block-days", "7")),
+                case "build" -> build(spark, history, views, a.days(), Integer.parseInt(a.value("block-days", "7")),
                         progress);
                 case "training-set" -> trainingSet(spark, views, a, progress);
                 default -> materialize(spark, history, views, a, env, progress);
@@ -154,12 +134,12 @@ public final class FeatureStoreMain {
         return exit;
     }
 
-    private static int trainingSet(SparkSession spark, List<FeatureView> views, Map<String, String> a, Progress progress) {
-        String labels = required(a, "labels");
+    private static int trainingSet(SparkSession spark, List<FeatureView> views, JobArguments a, Progress progress) {
+        String labels = a.required("labels");
         Dataset<Row> labelRows = labels.startsWith("parquet:") ? spark.read().parquet(labels.substring("parquet:".length()))
                 : spark.table(labels);
         Map<String, Long> at = new LinkedHashMap<>();
-        for (String pair : list(a.getOrDefault("snapshots", ""))) {
+        for (String pair : list(a.value("snapshots", ""))) {
             String[] kv = pair.split("=", 2);
             if (kv.length != 2) {
                 throw new IllegalArgumentException("Invalid --snapshots entry '" + pair + "': expected view=snapshot-id");
@@ -167,7 +147,7 @@ public final class FeatureStoreMain {
             at.put(kv[0], Long.parseLong(kv[1]));
         }
         Instant started = Instant.now();
-        TrainingSets.Result result = new TrainingSets(spark).build(required(a, "name"), labelRows, views, at);
+        TrainingSets.Result result = new TrainingSets(spark).build(a.required("name"), labelRows, views, at);
         progress.stage("training-set", result.table(), result.rows(), started);
         progress.line("Training set %s: %,d rows; feature snapshots %s (rebuild: --snapshots %s); labels without values "
                 + "(none within the TTL before the label time) per view: %s", result.table(), result.rows(),
@@ -176,12 +156,12 @@ public final class FeatureStoreMain {
         return 0;
     }
 
-    private static int materialize(SparkSession spark, RunHistory history, List<FeatureView> views, Map<String, String> a,
+    private static int materialize(SparkSession spark, RunHistory history, List<FeatureView> views, JobArguments a,
                                    Map<String, String> env, Progress progress) {
-        RedisAccess redis = new RedisAccess(required(a, "redis-url"), a.getOrDefault("redis-username", ""),
-                env.getOrDefault(REDIS_PASSWORD_ENV, ""), a.getOrDefault("redis-ca-file", ""),
-                Boolean.parseBoolean(a.getOrDefault("redis-insecure", "false")));
-        Materializer materializer = new Materializer(spark, redis, Integer.parseInt(a.getOrDefault("chunk-size", "500")),
+        RedisAccess redis = new RedisAccess(a.required("redis-url"), a.value("redis-username", ""),
+                env.getOrDefault(REDIS_PASSWORD_ENV, ""), a.value("redis-ca-file", ""),
+                Boolean.parseBoolean(a.value("redis-insecure", "false")));
+        Materializer materializer = new Materializer(spark, redis, Integer.parseInt(a.value("chunk-size", "500")),
                 Clock.systemUTC(), progress);
         for (FeatureView view : views) {
             Instant started = Instant.now();
@@ -204,53 +184,7 @@ public final class FeatureStoreMain {
         return 0;
     }
 
-    private static JobSettings settings(Map<String, String> a, List<String> confs, Map<String, String> env) {
-        Map<String, String> conf = new LinkedHashMap<>();
-        for (String c : confs) {
-            int eq = c.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("Invalid --conf " + c + ", expected key=value");
-            }
-            conf.put(c.substring(0, eq), c.substring(eq + 1));
-        }
-        return new JobSettings(a.getOrDefault("catalog-name", "lake"), required(a, "catalog-uri"),
-                a.getOrDefault("catalog-user", "noexcuses"), env.getOrDefault(JobSettings.CATALOG_PASSWORD_ENV, ""),
-                required(a, "warehouse"), a.getOrDefault("s3-endpoint", ""), a.getOrDefault("s3-region", "us-east-1"),
-                env.getOrDefault(JobSettings.S3_ACCESS_KEY_ENV, ""), env.getOrDefault(JobSettings.S3_SECRET_KEY_ENV, ""),
-                Boolean.parseBoolean(a.getOrDefault("s3-path-style", "true")), a.getOrDefault("master", "local[*]"),
-                Integer.parseInt(a.getOrDefault("ui-port", "4040")), Integer.parseInt(a.getOrDefault("shuffle-partitions", "0")),
-                conf);
-    }
-
-    private static String required(Map<String, String> a, String name) {
-        String v = a.get(name);
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("Missing --" + name);
-        }
-        return v;
-    }
-
     private static List<String> list(String csv) {
         return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    static List<LocalDate> days(Map<String, String> a) {
-        try {
-            if (a.containsKey("date")) {
-                return List.of(LocalDate.parse(a.get("date")));
-            }
-            LocalDate from = LocalDate.parse(required(a, "from"));
-            LocalDate to = LocalDate.parse(required(a, "to"));
-            if (to.isBefore(from)) {
-                throw new IllegalArgumentException("Invalid range: --to " + to + " is before --from " + from);
-            }
-            List<LocalDate> days = new ArrayList<>();
-            for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-                days.add(d);
-            }
-            return days;
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("Invalid date: " + e.getParsedString() + ", expected YYYY-MM-DD");
-        }
     }
 }

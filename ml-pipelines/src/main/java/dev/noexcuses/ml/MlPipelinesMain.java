@@ -2,6 +2,7 @@ package dev.noexcuses.ml;
 
 import dev.noexcuses.common.redis.RedisAccess;
 import dev.noexcuses.features.definition.FeatureRegistry;
+import dev.noexcuses.lakehouse.JobArguments;
 import dev.noexcuses.lakehouse.JobSettings;
 import dev.noexcuses.lakehouse.LakeSessions;
 import dev.noexcuses.lakehouse.Progress;
@@ -59,10 +60,7 @@ public final class MlPipelinesMain {
     public static int run(String[] args, Map<String, String> env, LakeSessions sessions) {
         JobArguments a;
         try {
-            a = JobArguments.parse(args);
-            if (!List.of("train", "score", "churn-list").contains(a.command())) {
-                throw new IllegalArgumentException("Unknown command '" + a.command() + "': expected train, score or churn-list");
-            }
+            a = JobArguments.parse(args, List.of("train", "score", "churn-list"));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -97,9 +95,9 @@ public final class MlPipelinesMain {
     private static int train(SparkSession spark, RunHistory history, ModelFeatures features, JobArguments a,
                              Map<String, String> env, Progress progress) {
         TrainingPipeline.Settings s = new TrainingPipeline.Settings(a.value("model", "churn"),
-                a.values().containsKey("date") ? date(a.value("date", "")) : null,
+                a.has("date") ? date(a.value("date", "")) : null,
                 Integer.parseInt(a.value("cut-offs", "4")), Integer.parseInt(a.value("cut-off-every-days", "7")),
-                JobArguments.pairs(a.params(), "param"), Integer.parseInt(a.value("rounds", "120")),
+                a.pairs("param"), Integer.parseInt(a.value("rounds", "120")),
                 Double.parseDouble(a.value("min-auc", "0.65")), Double.parseDouble(a.value("champion-tolerance", "0.02")),
                 a.value("git-commit", env.getOrDefault("GIT_COMMIT", "")));
         Instant started = Instant.now();
@@ -123,7 +121,7 @@ public final class MlPipelinesMain {
 
     private static int score(SparkSession spark, RunHistory history, ModelFeatures features, JobArguments a,
                              Map<String, String> env, Progress progress) {
-        LocalDate day = a.values().containsKey("date") ? date(a.value("date", "")) : LocalDate.now(ZoneOffset.UTC);
+        LocalDate day = a.has("date") ? date(a.value("date", "")) : LocalDate.now(ZoneOffset.UTC);
         RedisAccess redis = new RedisAccess(a.required("redis-url"), a.value("redis-username", ""),
                 env.getOrDefault(REDIS_PASSWORD_ENV, ""), a.value("redis-ca-file", ""),
                 Boolean.parseBoolean(a.value("redis-insecure", "false")));
@@ -155,7 +153,7 @@ public final class MlPipelinesMain {
     }
 
     private static int churnList(SparkSession spark, JobArguments a, Progress progress) {
-        LocalDate day = a.values().containsKey("date") ? date(a.value("date", "")) : LocalDate.now(ZoneOffset.UTC);
+        LocalDate day = a.has("date") ? date(a.value("date", "")) : LocalDate.now(ZoneOffset.UTC);
         double min = Double.parseDouble(a.value("min-score", "0.7"));
         int top = Integer.parseInt(a.value("top", "100"));
         List<ChurnList.Entry> list = ChurnList.top(spark, day, min, top);

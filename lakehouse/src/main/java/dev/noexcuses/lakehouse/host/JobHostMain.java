@@ -1,11 +1,12 @@
 package dev.noexcuses.lakehouse.host;
 
+import dev.noexcuses.lakehouse.JobArguments;
 import dev.noexcuses.lakehouse.JobSettings;
 import dev.noexcuses.lakehouse.LakeSession;
-import dev.noexcuses.lakehouse.LakehouseMain;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -23,9 +24,9 @@ public final class JobHostMain {
     private JobHostMain() {}
 
     public static void main(String[] args) throws Exception {
-        LakehouseMain.Arguments a;
+        JobArguments a;
         try {
-            a = LakehouseMain.Arguments.parse(args);
+            a = JobArguments.parse(args, List.of("host"));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
