@@ -11,15 +11,15 @@ public record ServiceFactory(String name, Function<Config, RunningService> start
     public static final List<ServiceFactory> ALL = List.of(
             new ServiceFactory("collector", CollectorService::new),
             new ServiceFactory("enrichment-api", EnrichmentApiService::new),
-            new ServiceFactory("enricher", EnricherService::new),
-            new ServiceFactory("realtime-loader", RealtimeLoaderService::new),
-            new ServiceFactory("batch-loader", BatchLoaderService::new),
+            new ServiceFactory("enricher", StreamStageService::enricher),
+            new ServiceFactory("realtime-loader", StreamStageService::realtimeLoader),
+            new ServiceFactory("batch-loader", StreamStageService::batchLoader),
             new ServiceFactory("spark-job-host", SparkJobHostService::new),
             new ServiceFactory("orchestrator", OrchestratorService::new),
             new ServiceFactory("alerting", AlertingService::new),
             new ServiceFactory("model-registry", ModelRegistryService::new),
-            new ServiceFactory("feature-store", FeatureStoreService::new),
-            new ServiceFactory("scores-api", ScoresService::new),
+            new ServiceFactory("feature-store", RedisApiService::features),
+            new ServiceFactory("scores-api", RedisApiService::scores),
             new ServiceFactory("serving-gateway", ServingGatewayService::new));
 
     public static Optional<ServiceFactory> named(String name) {
