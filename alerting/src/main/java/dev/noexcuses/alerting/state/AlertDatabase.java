@@ -3,8 +3,7 @@ package dev.noexcuses.alerting.state;
 import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.noexcuses.common.sql.SchemaPool;
-import java.sql.Connection;
-import java.sql.SQLException;
+import dev.noexcuses.common.sql.Transactions;
 
 /**
  * Alerting's tables in the platform's PostgreSQL: schema {@code alerting}, migrated by its own Flyway
@@ -28,30 +27,12 @@ public final class AlertDatabase implements AutoCloseable {
         return new AlertDatabase(dataSource);
     }
 
-    <T> T inTransaction(SqlWork<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            c.setSchema(SCHEMA);
-            try {
-                T result = work.apply(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Alerting database error: " + e.getMessage(), e);
-        }
+    <T> T inTransaction(Transactions.Work<T> work) {
+        return Transactions.run(dataSource, "Alerting", work);
     }
 
     @Override
     public void close() {
         dataSource.close();
-    }
-
-    @FunctionalInterface
-    interface SqlWork<T> {
-        T apply(Connection c) throws SQLException;
     }
 }

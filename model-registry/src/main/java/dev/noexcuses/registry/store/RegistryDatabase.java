@@ -3,8 +3,7 @@ package dev.noexcuses.registry.store;
 import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.noexcuses.common.sql.SchemaPool;
-import java.sql.Connection;
-import java.sql.SQLException;
+import dev.noexcuses.common.sql.Transactions;
 
 /**
  * The registry's tables in the platform's PostgreSQL: schema {@code model_registry}, migrated by its own
@@ -28,30 +27,12 @@ public final class RegistryDatabase implements AutoCloseable {
     }
 
     /** Runs {@code work} in one transaction (serializable where it reads then writes an alias). */
-    public <T> T inTransaction(SqlWork<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            c.setSchema(SCHEMA);
-            try {
-                T result = work.apply(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Model registry database error: " + e.getMessage(), e);
-        }
+    public <T> T inTransaction(Transactions.Work<T> work) {
+        return Transactions.run(dataSource, "Model registry", work);
     }
 
     @Override
     public void close() {
         dataSource.close();
-    }
-
-    @FunctionalInterface
-    public interface SqlWork<T> {
-        T apply(Connection c) throws SQLException;
     }
 }

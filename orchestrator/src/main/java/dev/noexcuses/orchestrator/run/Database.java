@@ -3,8 +3,7 @@ package dev.noexcuses.orchestrator.run;
 import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.noexcuses.common.sql.SchemaPool;
-import java.sql.Connection;
-import java.sql.SQLException;
+import dev.noexcuses.common.sql.Transactions;
 import javax.sql.DataSource;
 
 /**
@@ -33,29 +32,12 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
-    <T> T inTransaction(SqlWork<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.apply(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Orchestrator database error: " + e.getMessage(), e);
-        }
+    <T> T inTransaction(Transactions.Work<T> work) {
+        return Transactions.run(dataSource, "Orchestrator", work);
     }
 
     @Override
     public void close() {
         dataSource.close();
-    }
-
-    @FunctionalInterface
-    interface SqlWork<T> {
-        T apply(Connection c) throws SQLException;
     }
 }
