@@ -3,6 +3,7 @@ package dev.noexcuses.infra.opensearch;
 import static java.util.Objects.requireNonNull;
 
 import dev.noexcuses.infra.InfraComponent;
+import dev.noexcuses.infra.ServerProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -227,18 +228,8 @@ public final class EmbeddedOpenSearch implements InfraComponent {
      * processes under it (as root the recorded process is the account switch, the node its child).
      */
     private static boolean stopLeftover(Path pidFile) throws IOException {
-        if (!Files.exists(pidFile)) {
-            return false;
-        }
-        String text = Files.readString(pidFile).trim();
-        Files.delete(pidFile);
-        Optional<ProcessHandle> leftover;
-        try {
-            leftover = ProcessHandle.of(Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            return false;
-        }
-        if (leftover.isEmpty() || !leftover.get().isAlive()) {
+        Optional<ProcessHandle> leftover = ServerProcesses.recorded(pidFile);
+        if (leftover.isEmpty()) {
             return false;
         }
         List<ProcessHandle> node = new ArrayList<>(leftover.get().descendants().toList());
@@ -248,14 +239,8 @@ public final class EmbeddedOpenSearch implements InfraComponent {
             return false;
         }
         node.add(0, leftover.get());
-        LOG.warn("Stopping an OpenSearch node left running by an earlier run (pid {})", text);
-        node.forEach(ProcessHandle::destroy);
-        for (ProcessHandle p : node) {
-            p.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
-            if (p.isAlive()) {
-                p.destroyForcibly();
-            }
-        }
+        LOG.warn("Stopping an OpenSearch node left running by an earlier run (pid {})", leftover.get().pid());
+        ServerProcesses.terminate(node, Duration.ofSeconds(30));
         return true;
     }
 
@@ -291,25 +276,8 @@ public final class EmbeddedOpenSearch implements InfraComponent {
         }
         Process stopping = process;
         process = null;
-        ProcessHandle handle = stopping.toHandle();
         // The launcher exec's into the JVM (and setpriv into the launcher), so this is OpenSearch itself.
-        handle.descendants().forEach(ProcessHandle::destroy);
-        stopping.destroy();
-        try {
-            if (!stopping.waitFor(30, TimeUnit.SECONDS)) {
-                LOG.warn("OpenSearch did not stop within 30 s; killing it");
-                handle.descendants().forEach(ProcessHandle::destroyForcibly);
-                stopping.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            stopping.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(home.resolve("opensearch.pid"));
-        } catch (IOException e) {
-            LOG.debug("Cannot delete the pid file: {}", e.toString());
-        }
+        ServerProcesses.stop(stopping, "OpenSearch", Duration.ofSeconds(30), home.resolve("opensearch.pid"), true);
         LOG.info("OpenSearch on {} stopped", url());
     }
 

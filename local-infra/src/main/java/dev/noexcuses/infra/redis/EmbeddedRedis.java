@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.noexcuses.common.redis.RedisAccess;
 import dev.noexcuses.infra.InfraComponent;
+import dev.noexcuses.infra.ServerProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -199,27 +200,13 @@ public final class EmbeddedRedis implements InfraComponent {
         if (process != null && process.isAlive()) {
             return false;
         }
-        Path pidFile = dir.resolve("redis.pid");
-        if (!Files.exists(pidFile)) {
+        Optional<ProcessHandle> leftover = ServerProcesses.recorded(dir.resolve("redis.pid"))
+                .filter(EmbeddedRedis::isRedisServer);
+        if (leftover.isEmpty()) {
             return false;
         }
-        String text = Files.readString(pidFile).trim();
-        Files.delete(pidFile);
-        Optional<ProcessHandle> leftover;
-        try {
-            leftover = ProcessHandle.of(Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            return false;
-        }
-        if (leftover.isEmpty() || !leftover.get().isAlive() || !isRedisServer(leftover.get())) {
-            return false;
-        }
-        LOG.warn("Stopping a Redis server left running by an earlier run (pid {})", text);
-        leftover.get().destroy();
-        leftover.get().onExit().orTimeout(60, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        if (leftover.get().isAlive()) {
-            leftover.get().destroyForcibly();
-        }
+        LOG.warn("Stopping a Redis server left running by an earlier run (pid {})", leftover.get().pid());
+        ServerProcesses.terminate(List.of(leftover.get()), Duration.ofSeconds(60));
         return true;
     }
 
@@ -239,21 +226,7 @@ public final class EmbeddedRedis implements InfraComponent {
             return;
         }
         // SIGTERM: Redis writes a last snapshot and flushes its append-only file before it exits.
-        stopped.destroy();
-        try {
-            if (!stopped.waitFor(60, TimeUnit.SECONDS)) {
-                LOG.warn("Redis did not stop within 60 s; killing it");
-                stopped.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            stopped.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(dir.resolve("redis.pid"));
-        } catch (IOException e) {
-            LOG.debug("Cannot delete the pid file: {}", e.toString());
-        }
+        ServerProcesses.stop(stopped, "Redis", Duration.ofSeconds(60), dir.resolve("redis.pid"));
         LOG.info("Redis on {}:{} stopped", host, port);
     }
 

@@ -3,6 +3,7 @@ package dev.noexcuses.infra.trino;
 import static java.util.Objects.requireNonNull;
 
 import dev.noexcuses.infra.InfraComponent;
+import dev.noexcuses.infra.ServerProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -193,27 +194,13 @@ public final class EmbeddedTrino implements InfraComponent {
 
     /** A server left running by a platform that was killed would hold the port: it is stopped first. */
     private static boolean stopLeftover(Path pidFile) throws IOException {
-        if (!Files.exists(pidFile)) {
+        Optional<ProcessHandle> leftover = ServerProcesses.recorded(pidFile)
+                .filter(p -> p.info().commandLine().orElse("").contains(MAIN_CLASS));
+        if (leftover.isEmpty()) {
             return false;
         }
-        String text = Files.readString(pidFile).trim();
-        Files.delete(pidFile);
-        Optional<ProcessHandle> leftover;
-        try {
-            leftover = ProcessHandle.of(Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            return false;
-        }
-        if (leftover.isEmpty() || !leftover.get().isAlive()
-                || !leftover.get().info().commandLine().orElse("").contains(MAIN_CLASS)) {
-            return false;
-        }
-        LOG.warn("Stopping a Trino server left running by an earlier run (pid {})", text);
-        leftover.get().destroy();
-        leftover.get().onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        if (leftover.get().isAlive()) {
-            leftover.get().destroyForcibly();
-        }
+        LOG.warn("Stopping a Trino server left running by an earlier run (pid {})", leftover.get().pid());
+        ServerProcesses.terminate(List.of(leftover.get()), Duration.ofSeconds(30));
         return true;
     }
 
@@ -271,21 +258,7 @@ public final class EmbeddedTrino implements InfraComponent {
             return;
         }
         // SIGTERM: Trino's shutdown hook ends running queries and closes the catalogs.
-        stopped.destroy();
-        try {
-            if (!stopped.waitFor(30, TimeUnit.SECONDS)) {
-                LOG.warn("Trino did not stop within 30 s; killing it");
-                stopped.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            stopped.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(dir.resolve("trino.pid"));
-        } catch (IOException e) {
-            LOG.debug("Cannot delete the pid file: {}", e.toString());
-        }
+        ServerProcesses.stop(stopped, "Trino", Duration.ofSeconds(30), dir.resolve("trino.pid"));
         LOG.info("Trino on {} stopped", access.url());
     }
 
