@@ -29,6 +29,7 @@ import dev.noexcuses.console.pipeline.PipelineApi;
 import dev.noexcuses.console.search.SearchClient;
 import dev.noexcuses.console.shop.ShopSite;
 import dev.noexcuses.console.web.JsonResponses;
+import dev.noexcuses.console.web.ServiceProxy;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,6 +77,9 @@ public final class ConsoleServer implements AutoCloseable {
         resources.add(runs);
         try {
             ClassLoader loader = ConsoleServer.class.getClassLoader();
+            ServiceProxy gateway = new ServiceProxy("The serving gateway", config.getString("console.serving.url"),
+                    config.getString("console.serving.token"), "serving.gateway.enabled", "console.serving.url",
+                    Duration.ofSeconds(30));
             ServerBuilder sb = Server.builder()
                     .http(new InetSocketAddress(settings.host(), settings.port()))
                     .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(2))
@@ -103,13 +107,13 @@ public final class ConsoleServer implements AutoCloseable {
                     .annotatedService(lake)
                     .annotatedService(new BatchAnalyticsApi(settings.trinoJdbcUrl(), settings.trinoUser()))
                     .annotatedService(runs)
-                    .annotatedService(new AlertsPageApi(config.getString("console.alerting.url"), config.getString("admin.token")))
-                    .serviceUnder(RegistryPagesApi.PREFIX, new RegistryPagesApi(config.getString("console.model-registry.url"),
-                            config.getString("console.model-registry.token")))
-                    .annotatedService(new RolloutsPageApi(config.getString("console.serving.url"),
-                            config.getString("console.serving.token")))
-                    .annotatedService(new AbTestsPageApi(config.getString("console.serving.url"),
-                            config.getString("console.serving.token")));
+                    .annotatedService(new AlertsPageApi(new ServiceProxy("Alerting", config.getString("console.alerting.url"),
+                            config.getString("admin.token"), "alerting.enabled", "console.alerting.url", Duration.ofSeconds(20))))
+                    .serviceUnder(RegistryPagesApi.PREFIX, new RegistryPagesApi(new ServiceProxy("The model registry",
+                            config.getString("console.model-registry.url"), config.getString("console.model-registry.token"),
+                            "model-registry.enabled", "console.model-registry.url", Duration.ofSeconds(30))))
+                    .annotatedService(new RolloutsPageApi(gateway))
+                    .annotatedService(new AbTestsPageApi(gateway));
             ShopSite shop = new ShopSite(ShopSite.Settings.from(config));
             shop.addTo(sb);
             for (String page : PAGES) {
