@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operating-system processes of the servers local-infra runs itself (Redis, OpenSearch, Trino): each
- * records its pid in a file, so one left running by a killed JVM can be found and stopped; each is stopped
- * with SIGTERM and a grace period to shut down cleanly before SIGKILL.
+ * The operating-system processes of the servers the platform runs itself (local-infra's Redis, OpenSearch and
+ * Trino, the Spark job host): each is recorded in a file, so one left running by a killed JVM can be found
+ * and stopped; each is stopped with SIGTERM and a grace period to shut down cleanly before SIGKILL.
  */
 public final class ServerProcesses {
     private static final Logger LOG = LoggerFactory.getLogger(ServerProcesses.class);
@@ -48,18 +48,18 @@ public final class ServerProcesses {
     }
 
     /** Stops a server this JVM started (see {@link #stop(Process, String, Duration, Path, boolean)}), alone. */
-    public static void stop(Process server, String name, Duration grace, Path pidFile) {
-        stop(server, name, grace, pidFile, false);
+    public static void stop(Process server, String name, Duration grace, Path recordFile) {
+        stop(server, name, grace, recordFile, false);
     }
 
     /**
-     * Stops a server this JVM started: SIGTERM, up to {@code grace} to exit, then SIGKILL; its pid file is
-     * deleted.
+     * Stops a server this JVM started: SIGTERM, up to {@code grace} to exit, then SIGKILL; the file that
+     * records it (its pid file, or a state file with its address) is deleted.
      *
      * @param name the server, for the log ("Redis")
      * @param withDescendants whether the processes it started are signalled with it (a launcher's children)
      */
-    public static void stop(Process server, String name, Duration grace, Path pidFile, boolean withDescendants) {
+    public static void stop(Process server, String name, Duration grace, Path recordFile, boolean withDescendants) {
         List<ProcessHandle> descendants = withDescendants ? server.toHandle().descendants().toList() : List.of();
         descendants.forEach(ProcessHandle::destroy);
         server.destroy();
@@ -74,9 +74,9 @@ public final class ServerProcesses {
             Thread.currentThread().interrupt();
         }
         try {
-            Files.deleteIfExists(pidFile);
+            Files.deleteIfExists(recordFile);
         } catch (IOException e) {
-            LOG.debug("Cannot delete the pid file {}: {}", pidFile, e.toString());
+            LOG.warn("Cannot delete {}: {}", recordFile, e.toString());
         }
     }
 }

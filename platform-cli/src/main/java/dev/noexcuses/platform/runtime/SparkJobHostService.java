@@ -2,6 +2,7 @@ package dev.noexcuses.platform.runtime;
 
 import com.typesafe.config.Config;
 import dev.noexcuses.lakehouse.host.HostState;
+import dev.noexcuses.infra.ServerProcesses;
 import dev.noexcuses.lakehouse.host.JobHost;
 import dev.noexcuses.platform.jobs.SparkJobLauncher;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,19 +128,6 @@ final class SparkJobHostService implements RunningService {
         if (process == null) {
             return;
         }
-        process.destroy();
-        try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(stateFile);
-        } catch (IOException e) {
-            LOG.warn("Cannot delete {}: {}", stateFile, e.toString());
-        }
+        ServerProcesses.stop(process, "Spark job host", Duration.ofSeconds(20), stateFile);
     }
 }
