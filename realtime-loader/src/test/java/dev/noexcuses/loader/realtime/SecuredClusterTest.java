@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ class SecuredClusterTest {
         }
         String expected = "Basic " + Base64.getEncoder().encodeToString("loader:s3cret".getBytes(StandardCharsets.UTF_8));
         AtomicBoolean refuseEveryone = new AtomicBoolean();
+        AtomicInteger refused = new AtomicInteger();
         WebClient upstream = WebClient.of(plainUrl);
         Server proxy = Server.builder()
                 .https(0)
@@ -42,14 +44,15 @@ class SecuredClusterTest {
                 .serviceUnder("/", (ctx, req) -> !refuseEveryone.get()
                         && expected.equals(req.headers().get("authorization"))
                         ? upstream.execute(req)
-                        : HttpResponse.of(HttpStatus.UNAUTHORIZED))
+                        : refuse(refused))
                 .build();
         proxy.start().join();
         try (var t = new LoaderTestSupport(Map.of(
                 "opensearch.url", "https://localhost:" + proxy.activeLocalPort(),
                 "opensearch.username", "loader",
                 "opensearch.password", "s3cret",
-                "opensearch.tls.ca-file", certificate.certificate().getPath()));
+                "opensearch.tls.ca-file", certificate.certificate().getPath(),
+                "realtime-loader.bulk.request-timeout", "5s"));
              RealtimeLoader loader = t.startLoader()) {
             for (int i = 0; i < 20; i++) {
                 t.sendEvent(enrichedEvent("u" + i, Instant.now()));
@@ -58,12 +61,16 @@ class SecuredClusterTest {
                     .until(() -> loader.metrics().indexedCount(IndexDocument.Kind.ENRICHED) == 20);
             assertThat(t.count(t.enrichedPrefix + "*")).isEqualTo(20);
 
-            // Credentials revoked: documents wait (nothing becomes a failure record), then load when they work again.
+            // Credentials revoked for a while (a dozen refused requests: the HTTP client once lost an answer
+            // to a request refused before its body was read, and the loader waited for it for good):
+            // documents wait, nothing becomes a failure record, and they load when the credentials work again.
             refuseEveryone.set(true);
             for (int i = 0; i < 10; i++) {
                 t.sendEvent(enrichedEvent("v" + i, Instant.now()));
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> !loader.isReady());
+            int refusedBefore = refused.get();
+            await().atMost(Duration.ofSeconds(60)).until(() -> refused.get() >= refusedBefore + 12);
             refuseEveryone.set(false);
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> loader.metrics().indexedCount(IndexDocument.Kind.ENRICHED) == 30);
@@ -74,5 +81,10 @@ class SecuredClusterTest {
             proxy.stop().join();
             certificate.delete();
         }
+    }
+
+    private static HttpResponse refuse(AtomicInteger refused) {
+        refused.incrementAndGet();
+        return HttpResponse.of(HttpStatus.UNAUTHORIZED);
     }
 }

@@ -52,7 +52,9 @@ public final class SearchClients {
                     return client.setConnectionManager(connections.build());
                 })
                 .build();
-        return new OpenSearchClient(transport);
+        // The response timeout bounds a request on the wire; the deadline bounds the whole call, a
+        // little later, so the client's own timeout answers first whenever it can.
+        return new OpenSearchClient(new DeadlineTransport(transport, requestTimeout.plusSeconds(10)));
     }
 
     private static int port(ClusterAccess access) {
