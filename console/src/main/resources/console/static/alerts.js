@@ -33,7 +33,7 @@
       { title: 'State', value: a => C.el('span', { class: a.state === 'firing' ? 'bad' : 'warn', text: a.state }) },
       { title: 'Rule', value: a => a.rule },
       { title: 'Group', value: a => a.group },
-      { title: 'Since', value: a => new Date(a.since).toLocaleString('en-GB') },
+      { title: 'Since', value: a => C.time(a.since) },
       { title: 'What', value: a => a.summary },
       { title: 'Acknowledged', value: a => {
           if (a.acknowledged_by) return a.acknowledged_by + ' ' + C.time(a.acknowledged_at);
@@ -58,13 +58,13 @@
     C.fill('alerts-silences', C.table(d.silences, [
       { title: 'Rule', value: s => s.rule },
       { title: 'Group', value: s => s.group },
-      { title: 'Until', value: s => new Date(s.until).toLocaleString('en-GB') },
+      { title: 'Until', value: s => C.time(s.until) },
       { title: 'By', value: s => s.created_by },
       { title: 'Why', value: s => s.reason }
     ], 'No silences.'));
     const h = await C.api('/api/alerts/history?limit=100');
     C.fill('alerts-history', C.table(h.history, [
-      { title: 'At', value: e => new Date(e.at).toLocaleString('en-GB') },
+      { title: 'At', value: e => C.time(e.at) },
       { title: 'Rule', value: e => e.rule },
       { title: 'Group', value: e => e.group },
       { title: 'State', value: e => e.state },

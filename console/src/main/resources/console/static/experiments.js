@@ -68,7 +68,7 @@
         onchange: e => { e.target.checked ? ticked.add(r.run_id) : ticked.delete(r.run_id); renderCompare(); drawMetric(); } }) },
       { title: 'run', head: sortable('run', 'name'), value: r => r.name },
       { title: 'status', value: r => r.status },
-      { title: 'started', head: sortable('started', 'start_time'), value: r => new Date(r.start_time).toLocaleString('en-GB') },
+      { title: 'started', head: sortable('started', 'start_time'), value: r => C.time(r.start_time) },
       { title: 'user', value: r => r.user },
       { title: 'commit', value: r => (r.git_commit || '–').substring(0, 10) }
     ].concat(paramKeys.map(k => ({ title: k, value: r => r.params[k] })))
@@ -106,8 +106,8 @@
       return { name: r.name, type: 'line', showSymbol: true, data: h.metrics.map(m => [m.step, m.value]) };
     }));
     C.chart('metric-chart', {
-      tooltip: { trigger: 'axis' }, legend: { top: 0 },
-      xAxis: { type: 'value', name: 'step' }, yAxis: { type: 'value', scale: true, name: key }, series: series
+      tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 50, right: 20, top: 30, bottom: 45 },
+      xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 26, minInterval: 1 }, yAxis: { type: 'value', scale: true, name: key }, series: series
     });
   }
 

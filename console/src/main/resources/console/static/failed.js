@@ -47,7 +47,7 @@
               updateSelection();
             } })
           : C.el('span', { class: 'muted', title: 'rejected by the ' + r.component + ': resend through the collector', text: '–' }) },
-      { title: 'Failed at', value: r => new Date(r.failed_at).toLocaleString('en-GB') },
+      { title: 'Failed at', value: r => C.time(r.failed_at) },
       { title: 'Type', value: r => r.failure_type },
       { title: 'Component', value: r => r.component },
       { title: 'Schema', value: r => r.schema },

@@ -21,20 +21,20 @@
       { title: 'Size', value: t => C.bytes(t.bytes), num: true },
       { title: 'Avg file', value: t => C.bytes(t.average_file_bytes), num: true },
       { title: 'Snapshots', value: t => C.number(t.snapshots), num: true },
-      { title: 'Last commit', value: t => t.last_commit ? new Date(t.last_commit).toLocaleString('en-GB') : (t.error || 'never') },
+      { title: 'Last commit', value: t => t.last_commit ? C.time(t.last_commit) : (t.error || 'never') },
       { title: 'Partitioning', value: t => t.partitioning }
     ], d.message || 'No tables yet.'));
     const withData = d.tables.filter(t => t.bytes);
     C.chart('chart-sizes', {
-      tooltip: { trigger: 'axis' }, grid: { left: 170, right: 20, top: 10, bottom: 30 },
-      xAxis: { type: 'value', axisLabel: { formatter: v => C.bytes(v) } },
+      tooltip: { trigger: 'axis' }, grid: { left: 170, right: 40, top: 10, bottom: 30 },
+      xAxis: { type: 'value', splitNumber: 3, axisLabel: { formatter: v => C.bytes(v), hideOverlap: true } },
       yAxis: { type: 'category', data: withData.map(t => t.name) },
       series: [{ type: 'bar', name: 'bytes', data: withData.map(t => t.bytes) }]
     });
     const commits = d.tables.flatMap(t => (t.recent_snapshots || []).map(s => Object.assign({ table: t.name }, s)))
       .sort((a, b) => b.committed_at.localeCompare(a.committed_at)).slice(0, 12);
     C.fill('snapshots', C.table(commits, [
-      { title: 'When', value: s => new Date(s.committed_at).toLocaleString('en-GB') },
+      { title: 'When', value: s => C.time(s.committed_at) },
       { title: 'Table', value: s => s.table },
       { title: 'Operation', value: s => s.operation },
       { title: 'Files', value: s => C.number(s.added_files), num: true },

@@ -3,10 +3,6 @@
   C.header('models');
   let current = (location.hash.match(/model=([^&]+)/) || [])[1] || null;
 
-  function when(ms) {
-    return ms ? new Date(ms).toISOString().replace('.000Z', 'Z') : '–';
-  }
-
   async function loadPending() {
     const d = await C.api('/api/registry/promotions?status=pending');
     if (d.available === false) {
@@ -19,7 +15,7 @@
       { title: 'alias', value: r => r.alias },
       { title: 'version', value: r => r.version },
       { title: 'requested by', value: r => r.requested_by },
-      { title: 'at', value: r => when(r.requested_at) },
+      { title: 'at', value: r => C.time(r.requested_at) },
       { title: 'reason', value: r => r.reason },
       { title: 'approve with', value: r => C.el('code', { text: './platform models approve ' + r.request_id + ' --token <approver token>' }) }
     ], 'No promotion is waiting.'));
@@ -40,7 +36,7 @@
         } }) },
       { title: 'latest version', num: true, value: m => m.latest_version },
       { title: 'aliases', value: m => Object.entries(m.aliases).map(([a, v]) => a + ' → v' + v).join(', ') || '–' },
-      { title: 'updated', value: m => when(m.last_updated_time) }
+      { title: 'updated', value: m => C.time(m.last_updated_time) }
     ], 'No model registered yet.'));
   }
 
@@ -64,12 +60,12 @@
       { title: 'run', value: v => v.run_id ? C.el('a', { href: '/experiments', text: v.run_id.substring(0, 8) }) : '–' },
       { title: 'signature', value: v => v.signature.map(f => f.name + ':' + f.type).join(', ') || '–' },
       { title: 'source', value: v => v.source },
-      { title: 'registered', value: v => when(v.creation_time) + ' by ' + v.created_by }
+      { title: 'registered', value: v => C.time(v.creation_time) + ' by ' + v.created_by }
     ], 'No versions.');
     versions.id = 'versions-table';
     C.fill('model-versions', versions);
     const history = C.table(h.events, [
-      { title: 'at', value: e => when(e.at) },
+      { title: 'at', value: e => C.time(e.at) },
       { title: 'alias', value: e => e.alias },
       { title: 'move', value: e => (e.previous_version ? 'v' + e.previous_version : '–') + ' → ' + (e.version ? 'v' + e.version : 'removed') },
       { title: 'by', value: e => e.moved_by },
@@ -94,7 +90,7 @@
       if (e.version) data.push({ value: [row, e.at, end, e.version], name: a + ' v' + e.version });
     }));
     C.chart('alias-timeline', {
-      tooltip: { formatter: p => p.name + ': ' + when(p.value[1]) + ' – ' + when(p.value[2]) },
+      tooltip: { formatter: p => p.name + ': ' + C.time(p.value[1]) + ' – ' + C.time(p.value[2]) },
       xAxis: { type: 'time' }, yAxis: { type: 'category', data: aliases },
       series: [{ type: 'custom', data: data, renderItem: (params, api) => {
         const start = api.coord([api.value(1), api.value(0)]);

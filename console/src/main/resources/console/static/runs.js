@@ -91,7 +91,7 @@
       { title: 'Day', value: r => r.date },
       { title: 'Type', value: r => r.run_type },
       { title: 'State', value: r => state(r.state) },
-      { title: 'Started', value: r => r.started_at ? new Date(r.started_at).toLocaleString('en-GB') : '–' },
+      { title: 'Started', value: r => C.time(r.started_at) },
       { title: 'Duration', value: r => duration(r.started_at, r.ended_at), num: true },
       { title: 'Tasks', value: r => C.el('span', {}, r.tasks.map(t => C.el('span', { class: 'state state-' + t.state,
           title: t.state, text: t.task_id + (t.try_number > 1 ? ' (try ' + t.try_number + ')' : '') }))) },
@@ -155,7 +155,7 @@
     box.dataset.state = d.run.state;
     document.getElementById('run-title').textContent = d.run.dag_id + ' ' + d.run.date + ' (run ' + d.run.run_id + ')';
     document.getElementById('run-summary').replaceChildren(state(d.run.state), ' ' + d.run.run_type + ' run, created '
-      + new Date(d.run.created_at).toLocaleString('en-GB') + ', ' + duration(d.run.started_at, d.run.ended_at)
+      + C.time(d.run.created_at) + ', ' + duration(d.run.started_at, d.run.ended_at)
       + (d.run.reason ? '. Why: ' + d.run.reason : ''));
     const finished = d.run.state === 'success' || d.run.state === 'failed';
     const failedTasks = d.tasks.filter(t => t.state === 'failed' || t.state === 'upstream_failed');

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Namespace;
@@ -76,7 +77,7 @@ public final class LakeApi implements AutoCloseable {
                 List<Snapshot> snapshots = new ArrayList<>();
                 table.snapshots().forEach(snapshots::add);
                 t.put("location", table.location());
-                t.put("partitioning", table.spec().isUnpartitioned() ? "none" : table.spec().fields().toString());
+                t.put("partitioning", partitioning(table));
                 t.put("snapshots", snapshots.size());
                 if (current != null) {
                     Map<String, String> summary = current.summary();
@@ -181,5 +182,18 @@ public final class LakeApi implements AutoCloseable {
         if (catalog != null) {
             catalog.close();
         }
+    }
+
+    /** The table's partitioning as its columns and transforms read: {@code day(received_at), event_type}. */
+    static String partitioning(Table table) {
+        if (table.spec().isUnpartitioned()) {
+            return "none";
+        }
+        List<String> fields = new ArrayList<>();
+        for (PartitionField field : table.spec().fields()) {
+            String column = table.schema().findColumnName(field.sourceId());
+            fields.add(field.transform().isIdentity() ? column : field.transform() + "(" + column + ")");
+        }
+        return String.join(", ", fields);
     }
 }

@@ -22,9 +22,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -49,7 +47,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
@@ -218,6 +215,7 @@ class ConsoleTest {
             assertThat(enriched).as(lake.toString()).isNotNull();
             assertThat(enriched.get("rows").asLong()).isPositive();
             assertThat(enriched.get("bytes").asLong()).isPositive();
+            assertThat(enriched.get("partitioning").asText()).isEqualTo("day(received_at)");
         });
         assertThat(get("/api/lake/quality", cookie).get("message").asText()).startsWith("No quality results yet");
         JsonNode batch = get("/api/batch", cookie);
@@ -502,15 +500,7 @@ class ConsoleTest {
     }
 
     private void screenshot(String name) throws Exception {
-        Path png = browser.getScreenshotAs(OutputType.FILE).toPath();
-        Path dir = Path.of("target", "console-screenshots");
-        Files.createDirectories(dir);
-        Files.copy(png, dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-        String docs = System.getProperty("console.screenshots.dir");
-        if (docs != null && !docs.isBlank()) {
-            Files.createDirectories(Path.of(docs));
-            Files.copy(png, Path.of(docs, name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-        }
+        HeadlessChromium.screenshot(browser, name);
     }
 
     private String login() throws Exception {

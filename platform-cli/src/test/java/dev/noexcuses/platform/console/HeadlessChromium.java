@@ -3,6 +3,7 @@ package dev.noexcuses.platform.console;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.logging.Level;
 import java.time.Duration;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NotFoundException;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -77,6 +79,22 @@ final class HeadlessChromium {
     static List<LogEntry> consoleErrors(ChromeDriver browser) {
         return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+    }
+
+    /**
+     * Saves what the page shows as target/console-screenshots/NAME.png, and also under
+     * {@code -Dconsole.screenshots.dir} when it is set (docs/console uses them).
+     */
+    static void screenshot(ChromeDriver browser, String name) throws IOException {
+        Path png = browser.getScreenshotAs(OutputType.FILE).toPath();
+        Path dir = Path.of("target", "console-screenshots");
+        Files.createDirectories(dir);
+        Files.copy(png, dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        String docs = System.getProperty("console.screenshots.dir");
+        if (docs != null && !docs.isBlank()) {
+            Files.createDirectories(Path.of(docs));
+            Files.copy(png, Path.of(docs, name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private static Optional<Path> find(String property, List<String> candidates) {

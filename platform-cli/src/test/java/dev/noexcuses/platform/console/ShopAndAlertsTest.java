@@ -301,6 +301,7 @@ class ShopAndAlertsTest {
         wait(d -> d.findElement(By.id("compare-table")).getText().contains("param max_depth"));
         assertThat(text(By.id("compare-table"))).contains("features.user_daily@42", "metric auc");
         wait(d -> "true".equals(d.findElement(By.id("metric-chart")).getAttribute("data-rendered")));
+        HeadlessChromium.screenshot(browser, "experiments");
 
         browser.get(console + "/models");
         wait(d -> d.findElement(By.id("pending-requests")).getText().contains("roll back to the simpler model"));
@@ -309,6 +310,7 @@ class ShopAndAlertsTest {
         assertThat(text(By.id("model-aliases"))).contains("champion → v" + v2, "challenger → v" + v1);
         assertThat(text(By.id("history-table"))).contains("reviewer", "best auc");
         wait(d -> "true".equals(d.findElement(By.id("alias-timeline")).getAttribute("data-rendered")));
+        HeadlessChromium.screenshot(browser, "models");
         browser.findElement(By.id("as-of")).sendKeys("2020-01-01T00:00:00Z");
         browser.findElement(By.id("as-of-apply")).click();
         wait(d -> d.findElement(By.id("aliases-as-of")).getText().contains("no alias at that time"));
