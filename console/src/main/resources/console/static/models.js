@@ -91,6 +91,7 @@
     }));
     C.chart('alias-timeline', {
       tooltip: { formatter: p => p.name + ': ' + C.time(p.value[1]) + ' – ' + C.time(p.value[2]) },
+      grid: { left: 90, right: 20, top: 30, bottom: 30 },
       xAxis: { type: 'time' }, yAxis: { type: 'category', data: aliases },
       series: [{ type: 'custom', data: data, renderItem: (params, api) => {
         const start = api.coord([api.value(1), api.value(0)]);
