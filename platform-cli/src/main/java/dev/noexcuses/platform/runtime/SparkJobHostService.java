@@ -1,8 +1,8 @@
 package dev.noexcuses.platform.runtime;
 
 import com.typesafe.config.Config;
-import dev.noexcuses.lakehouse.host.HostState;
 import dev.noexcuses.infra.ServerProcesses;
+import dev.noexcuses.lakehouse.host.HostState;
 import dev.noexcuses.lakehouse.host.JobHost;
 import dev.noexcuses.platform.jobs.SparkJobLauncher;
 import java.io.IOException;
